@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. `loadConfig` validates every variable at once and throws a
+ * `ConfigError` naming each bad one, so a misconfigured server refuses to start and says why.
+ * Nothing here has side effects at import.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalUrl = optional.pipe(z.url().optional());
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
+      .optional(),
+  ),
+  APP_BASE_URL: optionalUrl,
+  SESSION_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  SESSION_IDLE_MINUTES: int(30, 1, 60 * 24 * 30),
+  SESSION_ABSOLUTE_HOURS: int(12, 1, 24 * 365),
+  TRUST_PROXY: int(0, 0, 10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z.string().default('100kb'),
+  DEMO_MODE: optional.pipe(bool.optional()),
+  PASSWORD_MIN_LENGTH: int(8, 8, 128),
+  PASSWORD_MAX_LENGTH: int(256, 64, 1024),
+  PASSWORD_REQUIRE_COMPOSITION: bool.default(false),
+  ARGON2_MAX_CONCURRENT: int(0, 0, 64),
+  EMAIL_FROM: z.string().default('Gatehouse <no-reply@gatehouse.local>'),
+  SENDGRID_API_KEY: optional,
+  SENDGRID_BASE_URL: optionalUrl,
+  MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
+  EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  appBaseUrl: string;
+  sessionSecret?: string;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  trustProxy: number;
+  logLevel: string;
+  bodyLimit: string;
+  demoMode: boolean;
+  password: { minLength: number; maxLength: number; requireComposition: boolean };
+  argon2MaxConcurrent: number;
+  email: { from: string; sendgridApiKey?: string; sendgridBaseUrl?: string };
+  messagingTimeoutMs: number;
+  emailTokenHours: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    );
+  }
+  const v = parsed.data;
+  const problems: string[] = [];
+  const production = v.NODE_ENV === 'production';
+  if (production && !v.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production');
+  if (production && !v.APP_BASE_URL) problems.push('APP_BASE_URL: required when NODE_ENV=production');
+  const hasProviders = Boolean(v.SENDGRID_API_KEY);
+  // Demo mode shows codes on screen: never in production unless someone forces it on purpose.
+  const demoMode = v.DEMO_MODE ?? (!production && !hasProviders);
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: v.NODE_ENV,
+    port: v.PORT,
+    host: v.HOST,
+    dataDir: v.DATA_DIR,
+    databaseUrl: v.DATABASE_URL,
+    appBaseUrl: (v.APP_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    sessionSecret: v.SESSION_SECRET,
+    sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
+    sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,
+    trustProxy: v.TRUST_PROXY,
+    logLevel: v.LOG_LEVEL,
+    bodyLimit: v.BODY_LIMIT,
+    demoMode,
+    password: {
+      minLength: v.PASSWORD_MIN_LENGTH,
+      maxLength: v.PASSWORD_MAX_LENGTH,
+      requireComposition: v.PASSWORD_REQUIRE_COMPOSITION,
+    },
+    argon2MaxConcurrent: v.ARGON2_MAX_CONCURRENT,
+    email: {
+      from: v.EMAIL_FROM,
+      sendgridApiKey: v.SENDGRID_API_KEY,
+      sendgridBaseUrl: v.SENDGRID_BASE_URL,
+    },
+    messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
+    emailTokenHours: v.EMAIL_TOKEN_HOURS,
+  };
+}

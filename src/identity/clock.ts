@@ -1,0 +1,3 @@
+/** Injected everywhere time matters, so tests move time instead of waiting. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();

@@ -1,0 +1,38 @@
+import crypto from 'node:crypto';
+
+/**
+ * Separate keys for separate jobs, all derived from the one application secret with HKDF, so
+ * a session-cookie signature can never be replayed as a token hash and the reverse.
+ */
+export interface SecretKeys {
+  sessionCookie: string;
+  tokenHash: Buffer;
+  rememberBrowser: Buffer;
+}
+
+export function deriveSecretKeys(appSecret: string): SecretKeys {
+  const derive = (label: string) =>
+    Buffer.from(crypto.hkdfSync('sha256', appSecret, 'gatehouse', label, 32));
+  return {
+    sessionCookie: derive('session-cookie').toString('base64url'),
+    tokenHash: derive('token-hash'),
+    rememberBrowser: derive('remember-browser'),
+  };
+}
+
+export function hmac(key: Buffer, ...parts: string[]): Buffer {
+  const mac = crypto.createHmac('sha256', key);
+  // Length-prefix each part so ("ab","c") and ("a","bc") never hash alike.
+  for (const part of parts) mac.update(`${Buffer.byteLength(part)}:${part}|`);
+  return mac.digest();
+}
+
+/** Constant-time comparison of two secrets of any length. */
+export function safeEqual(a: Buffer | string, b: Buffer | string): boolean {
+  const x = Buffer.isBuffer(a) ? a : Buffer.from(a);
+  const y = Buffer.isBuffer(b) ? b : Buffer.from(b);
+  // Compare digests so different lengths take the same time and never throw.
+  const hx = crypto.createHash('sha256').update(x).digest();
+  const hy = crypto.createHash('sha256').update(y).digest();
+  return crypto.timingSafeEqual(hx, hy) && x.length === y.length;
+}

@@ -1,0 +1,91 @@
+import crypto from 'node:crypto';
+import type { Clock } from './clock.js';
+import { hmac, safeEqual } from './secret-keys.js';
+import type { Queryable } from './user-store.js';
+
+export type TokenPurpose =
+  | 'EmailConfirmation'
+  | 'ResetPassword'
+  | 'TwoFactor'
+  | 'PhoneNumberVerification';
+
+export interface IssueTokenInput {
+  userId: string;
+  purpose: TokenPurpose;
+  /** The email address or phone number the token was sent to, if any. */
+  target?: string | null;
+  securityStamp: string;
+  ttlMs: number;
+  /** The secret itself; a random 256-bit URL-safe string when omitted. */
+  secret?: string;
+}
+
+export interface ConsumeTokenInput {
+  userId: string;
+  purpose: TokenPurpose;
+  target?: string | null;
+  securityStamp: string;
+  secret: string;
+}
+
+export const randomUrlToken = () => crypto.randomBytes(32).toString('base64url');
+
+/**
+ * Single-use secrets (confirmation and reset links, one-time codes). Only a keyed hash is
+ * stored, over user, purpose and target as well as the secret, so a token issued for one user,
+ * purpose or phone number can never verify for another. Issuing a token voids the user's
+ * earlier tokens for the same purpose: only the newest link or code works.
+ */
+export class TokenStore {
+  constructor(
+    private readonly hashKey: Buffer,
+    private readonly clock: Clock,
+  ) {}
+
+  private hash(userId: string, purpose: string, target: string | null | undefined, secret: string) {
+    return hmac(this.hashKey, userId, purpose, target ?? '', secret).toString('base64url');
+  }
+
+  async issue(db: Queryable, input: IssueTokenInput): Promise<string> {
+    const secret = input.secret ?? randomUrlToken();
+    const now = this.clock();
+    await db('user_tokens')
+      .where({ user_id: input.userId, purpose: input.purpose })
+      .whereNull('consumed_at')
+      .update({ consumed_at: now });
+    await db('user_tokens').insert({
+      user_id: input.userId,
+      purpose: input.purpose,
+      target: input.target ?? null,
+      token_hash: this.hash(input.userId, input.purpose, input.target, secret),
+      security_stamp: input.securityStamp,
+      created_at: now,
+      expires_at: new Date(now.getTime() + input.ttlMs),
+    });
+    return secret;
+  }
+
+  /**
+   * True exactly once for a valid, unexpired token issued under the user's current stamp.
+   * The hash is compared in constant time; the consuming UPDATE is conditional, so of two
+   * parallel uses of one token only one wins.
+   */
+  async consume(db: Queryable, input: ConsumeTokenInput): Promise<boolean> {
+    const row = await db('user_tokens')
+      .where({ user_id: input.userId, purpose: input.purpose })
+      .whereNull('consumed_at')
+      .where('expires_at', '>', this.clock())
+      .orderBy('created_at', 'desc')
+      .first();
+    if (!row) return false;
+    const expected = this.hash(input.userId, input.purpose, input.target, input.secret);
+    const matches = safeEqual(expected, row.token_hash);
+    const stampMatches = safeEqual(input.securityStamp, row.security_stamp);
+    if (!matches || !stampMatches) return false;
+    const used = await db('user_tokens')
+      .where({ id: row.id })
+      .whereNull('consumed_at')
+      .update({ consumed_at: this.clock() });
+    return used === 1;
+  }
+}

@@ -1,0 +1,226 @@
+import type { Knex } from 'knex';
+import { emails } from '../messages.js';
+import type { Outbox } from '../messaging/outbox.js';
+import type { AuditContext, AuditLog } from './audit-log.js';
+import type { Clock } from './clock.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { checkPassword, type PasswordPolicyOptions } from './password-policy.js';
+import type { TokenStore } from './token-store.js';
+import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
+
+export interface UserManagerDeps {
+  knex: Knex;
+  store: UserStore;
+  tokens: TokenStore;
+  hasher: PasswordHasher;
+  outbox: Outbox;
+  audit: AuditLog;
+  clock: Clock;
+  passwordPolicy: PasswordPolicyOptions;
+  appBaseUrl: string;
+  emailTokenTtlMs: number;
+}
+
+/** Expected outcomes are values, not exceptions (as in ASP.NET Identity's IdentityResult). */
+export type IdentityResult<T> = { succeeded: true; value: T } | { succeeded: false; errors: string[] };
+
+export interface CreateUserOptions {
+  email: string;
+  password?: string;
+  emailConfirmed?: boolean;
+  lockoutEnabled?: boolean;
+  roles?: string[];
+  context?: AuditContext;
+}
+
+/**
+ * Owns user state and policy (ASP.NET Identity's UserManager): creating users, passwords,
+ * email confirmation and the security stamp. Knows nothing of HTTP.
+ */
+export class UserManager {
+  constructor(private readonly deps: UserManagerDeps) {}
+
+  get knex() {
+    return this.deps.knex;
+  }
+
+  findById(id: string) {
+    return this.deps.store.findById(this.deps.knex, id);
+  }
+
+  findByEmail(email: string) {
+    return this.deps.store.findByEmail(this.deps.knex, email);
+  }
+
+  listUsers(options?: { limit?: number; offset?: number }) {
+    return this.deps.store.list(this.deps.knex, options);
+  }
+
+  getRoles(userId: string) {
+    return this.deps.store.getRoles(this.deps.knex, userId);
+  }
+
+  validatePassword(password: string): string[] {
+    return checkPassword(password, this.deps.passwordPolicy);
+  }
+
+  link(path: string, query: Record<string, string>): string {
+    // Links in email come from APP_BASE_URL only, never from the request's Host header.
+    return `${this.deps.appBaseUrl}${path}?${new URLSearchParams(query)}`;
+  }
+
+  /**
+   * Registers an address, or, when it already has an account, tells its owner by email: both
+   * paths hash a password and send one email, so the response reveals nothing. Returns the
+   * link that went out, for demo mode.
+   */
+  async register(email: string, password: string, context?: AuditContext): Promise<IdentityResult<{ link: string }>> {
+    const errors = this.validatePassword(password);
+    if (errors.length) return { succeeded: false, errors };
+    const passwordHash = await this.deps.hasher.hash(password);
+    const { store, tokens, outbox, audit } = this.deps;
+    const link = await this.deps.knex.transaction(async (trx) => {
+      const existing = await store.findByEmail(trx, email);
+      if (existing) {
+        const loginLink = this.link('/account/login', {});
+        const mail = emails.alreadyRegistered(loginLink, this.link('/account/forgot-password', {}));
+        await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'AlreadyRegistered' });
+        await audit.record(trx, { userId: existing.id, type: 'RegistrationForExistingEmail', context });
+        return loginLink;
+      }
+      const user = await store.create(trx, { email, passwordHash });
+      const confirmLink = await this.issueConfirmationLink(trx, user);
+      await audit.record(trx, { userId: user.id, type: 'UserRegistered', context });
+      return confirmLink;
+    });
+    outbox.kick();
+    return { succeeded: true, value: { link } };
+  }
+
+  private async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
+    const code = await this.deps.tokens.issue(trx, {
+      userId: user.id,
+      purpose: 'EmailConfirmation',
+      target: user.email,
+      securityStamp: user.securityStamp,
+      ttlMs: this.deps.emailTokenTtlMs,
+    });
+    const link = this.link('/account/confirm-email', { userId: user.id, code });
+    const mail = emails.confirmAccount(link);
+    await this.deps.outbox.enqueue(trx, {
+      channel: 'email',
+      recipient: user.email,
+      ...mail,
+      secret: code,
+      userId: user.id,
+      purpose: 'EmailConfirmation',
+    });
+    return link;
+  }
+
+  /** The token is bound to the address it was sent to: it cannot confirm a changed email. */
+  async confirmEmail(userId: string, code: string, context?: AuditContext): Promise<boolean> {
+    const { store, tokens, audit } = this.deps;
+    return this.deps.knex.transaction(async (trx) => {
+      const user = await store.findById(trx, userId);
+      if (!user) return false;
+      const ok = await tokens.consume(trx, {
+        userId: user.id,
+        purpose: 'EmailConfirmation',
+        target: user.email,
+        securityStamp: user.securityStamp,
+        secret: code,
+      });
+      if (!ok) return false;
+      await store.setEmailConfirmed(trx, user.id);
+      await audit.record(trx, { userId: user.id, type: 'EmailConfirmed', context });
+      return true;
+    });
+  }
+
+  /** For the admin CLI: creates a user directly, with roles, in one transaction. */
+  async createUser(options: CreateUserOptions): Promise<IdentityResult<User>> {
+    if (options.password !== undefined) {
+      const errors = this.validatePassword(options.password);
+      if (errors.length) return { succeeded: false, errors };
+    }
+    const passwordHash = options.password === undefined ? null : await this.deps.hasher.hash(options.password);
+    try {
+      const user = await this.deps.knex.transaction(async (trx) => {
+        const created = await this.deps.store.create(trx, {
+          email: options.email,
+          passwordHash,
+          emailConfirmed: options.emailConfirmed,
+          lockoutEnabled: options.lockoutEnabled,
+        });
+        for (const role of options.roles ?? []) await this.deps.store.addToRole(trx, created.id, role);
+        await this.deps.audit.record(trx, { userId: created.id, type: 'UserCreatedByAdmin', detail: { roles: options.roles ?? [] }, context: options.context });
+        return created;
+      });
+      return { succeeded: true, value: user };
+    } catch (err) {
+      if (err instanceof DuplicateEmailError) return { succeeded: false, errors: [err.message] };
+      throw err;
+    }
+  }
+
+  async addToRole(userId: string, role: string, context?: AuditContext): Promise<void> {
+    await this.deps.knex.transaction(async (trx) => {
+      await this.deps.store.addToRole(trx, userId, role);
+      await this.deps.audit.record(trx, { userId, type: 'RoleAdded', detail: { role }, context });
+    });
+  }
+
+  /** Ends a lockout and clears the failure count. */
+  async unlock(userId: string, context?: AuditContext): Promise<void> {
+    await this.deps.knex.transaction(async (trx) => {
+      await this.deps.store.setLockoutEnd(trx, userId, null);
+      await this.deps.audit.record(trx, { userId, type: 'UserUnlocked', context });
+    });
+  }
+
+  /** Rotating the stamp ends every other session and voids every outstanding token. */
+  async updateSecurityStamp(userId: string, context?: AuditContext): Promise<User | undefined> {
+    return this.deps.knex.transaction(async (trx) => {
+      const user = await this.deps.store.updateSecurityStamp(trx, userId);
+      await this.deps.audit.record(trx, { userId, type: 'SecurityStampUpdated', context });
+      return user;
+    });
+  }
+
+  isLockedOut(user: User): boolean {
+    return user.lockoutEnabled && user.lockoutEnd !== null && user.lockoutEnd > this.deps.clock();
+  }
+
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    if (!user.passwordHash || [...password].length > this.deps.passwordPolicy.maxLength) {
+      await this.deps.hasher.verifyDummy(password.slice(0, this.deps.passwordPolicy.maxLength));
+      return false;
+    }
+    return this.deps.hasher.verify(user.passwordHash, password);
+  }
+
+  /** Changes the password (old one required); rotates the stamp and emails a notice. */
+  async changePassword(userId: string, oldPassword: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
+    const user = await this.findById(userId);
+    if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
+    if (!(await this.checkPassword(user, oldPassword))) {
+      return { succeeded: false, errors: ['Incorrect password.'] };
+    }
+    return this.storeNewPassword(user, newPassword, 'PasswordChanged', context);
+  }
+
+  async storeNewPassword(user: User, newPassword: string, event: 'PasswordChanged' | 'PasswordSet' | 'PasswordReset', context?: AuditContext): Promise<IdentityResult<User>> {
+    const errors = this.validatePassword(newPassword);
+    if (errors.length) return { succeeded: false, errors };
+    const hash = await this.deps.hasher.hash(newPassword);
+    const updated = await this.deps.knex.transaction(async (trx) => {
+      const changed = await this.deps.store.setPasswordHash(trx, user.id, hash);
+      await this.deps.outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.passwordChanged(), userId: user.id, purpose: 'PasswordChangedNotice' });
+      await this.deps.audit.record(trx, { userId: user.id, type: event, context });
+      return changed!;
+    });
+    this.deps.outbox.kick();
+    return { succeeded: true, value: updated };
+  }
+}

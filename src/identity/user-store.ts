@@ -1,0 +1,207 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+
+export interface User {
+  id: string;
+  userName: string;
+  email: string;
+  emailConfirmed: boolean;
+  passwordHash: string | null;
+  securityStamp: string;
+  phoneNumber: string | null;
+  phoneNumberConfirmed: boolean;
+  twoFactorEnabled: boolean;
+  lockoutEnabled: boolean;
+  lockoutEnd: Date | null;
+  accessFailedCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewUser {
+  email: string;
+  userName?: string;
+  passwordHash: string | null;
+  emailConfirmed?: boolean;
+  lockoutEnabled?: boolean;
+}
+
+/** Anything that runs queries: the database or a transaction on it. */
+export type Queryable = Knex | Knex.Transaction;
+
+export class DuplicateEmailError extends Error {
+  constructor() {
+    super('An account with this email already exists.');
+    this.name = 'DuplicateEmailError';
+  }
+}
+
+export const newSecurityStamp = () => crypto.randomBytes(20).toString('base64url');
+
+// Columns are snake_case in the database and camelCase in code; this is the one mapping.
+function toUser(row: Record<string, unknown>): User {
+  return {
+    id: row.id as string,
+    userName: row.user_name as string,
+    email: row.email as string,
+    emailConfirmed: row.email_confirmed as boolean,
+    passwordHash: (row.password_hash as string | null) ?? null,
+    securityStamp: row.security_stamp as string,
+    phoneNumber: (row.phone_number as string | null) ?? null,
+    phoneNumberConfirmed: row.phone_number_confirmed as boolean,
+    twoFactorEnabled: row.two_factor_enabled as boolean,
+    lockoutEnabled: row.lockout_enabled as boolean,
+    lockoutEnd: row.lockout_end ? new Date(row.lockout_end as string) : null,
+    accessFailedCount: Number(row.access_failed_count),
+    createdAt: new Date(row.created_at as string),
+    updatedAt: new Date(row.updated_at as string),
+  };
+}
+
+const isUuid = (id: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+/**
+ * All SQL about users. Every method takes the queryable to run on, so callers can pass a
+ * transaction (PGlite has a single connection: a query outside the open transaction would
+ * wait forever). Every change that touches credentials rotates the security stamp in the
+ * same statement, so it cannot be forgotten.
+ */
+export class UserStore {
+  async create(db: Queryable, input: NewUser): Promise<User> {
+    try {
+      const [row] = await db('users')
+        .insert({
+          email: input.email,
+          user_name: input.userName ?? input.email,
+          password_hash: input.passwordHash,
+          email_confirmed: input.emailConfirmed ?? false,
+          lockout_enabled: input.lockoutEnabled ?? true,
+          security_stamp: newSecurityStamp(),
+        })
+        .returning('*');
+      return toUser(row);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new DuplicateEmailError();
+      throw err;
+    }
+  }
+
+  async findById(db: Queryable, id: string): Promise<User | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await db('users').where({ id }).first();
+    return row ? toUser(row) : undefined;
+  }
+
+  async findByEmail(db: Queryable, email: string): Promise<User | undefined> {
+    const row = await db('users').where({ email }).first();
+    return row ? toUser(row) : undefined;
+  }
+
+  async list(db: Queryable, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
+    const rows = await db('users')
+      .orderBy('created_at', 'asc')
+      .orderBy('email', 'asc')
+      .limit(options.limit ?? 1000)
+      .offset(options.offset ?? 0);
+    return rows.map(toUser);
+  }
+
+  async count(db: Queryable): Promise<number> {
+    const [{ n }] = await db('users').count<{ n: number | string }[]>('* as n');
+    return Number(n);
+  }
+
+  private async update(
+    db: Queryable,
+    id: string,
+    changes: Record<string, unknown>,
+    rotateStamp: boolean,
+  ): Promise<User | undefined> {
+    const [row] = await db('users')
+      .where({ id })
+      .update({
+        ...changes,
+        ...(rotateStamp ? { security_stamp: newSecurityStamp() } : {}),
+        updated_at: db.fn.now(),
+      })
+      .returning('*');
+    return row ? toUser(row) : undefined;
+  }
+
+  setPasswordHash(db: Queryable, id: string, passwordHash: string | null) {
+    return this.update(db, id, { password_hash: passwordHash }, true);
+  }
+
+  /** Re-hashing on login (parameters upgraded) changes no credential: the stamp stays. */
+  rehashPassword(db: Queryable, id: string, passwordHash: string) {
+    return this.update(db, id, { password_hash: passwordHash }, false);
+  }
+
+  setEmailConfirmed(db: Queryable, id: string) {
+    return this.update(db, id, { email_confirmed: true }, false);
+  }
+
+  updateSecurityStamp(db: Queryable, id: string) {
+    return this.update(db, id, {}, true);
+  }
+
+  setLockoutEnabled(db: Queryable, id: string, enabled: boolean) {
+    return this.update(db, id, { lockout_enabled: enabled }, false);
+  }
+
+  setPhoneNumber(db: Queryable, id: string, phoneNumber: string | null, confirmed: boolean) {
+    return this.update(db, id, { phone_number: phoneNumber, phone_number_confirmed: confirmed }, true);
+  }
+
+  setTwoFactorEnabled(db: Queryable, id: string, enabled: boolean) {
+    return this.update(db, id, { two_factor_enabled: enabled }, true);
+  }
+
+  /** One atomic increment: parallel failures are all counted, none lost to a race. */
+  async incrementAccessFailedCount(db: Queryable, id: string): Promise<number | undefined> {
+    const [row] = await db('users')
+      .where({ id })
+      .increment('access_failed_count', 1)
+      .returning('access_failed_count');
+    return row ? Number(row.access_failed_count) : undefined;
+  }
+
+  resetAccessFailedCount(db: Queryable, id: string) {
+    return this.update(db, id, { access_failed_count: 0 }, false);
+  }
+
+  setLockoutEnd(db: Queryable, id: string, lockoutEnd: Date | null) {
+    return this.update(db, id, { lockout_end: lockoutEnd, access_failed_count: 0 }, false);
+  }
+
+  async delete(db: Queryable, id: string): Promise<boolean> {
+    return (await db('users').where({ id }).delete()) > 0;
+  }
+
+  // Roles
+
+  async createRole(db: Queryable, name: string): Promise<{ id: string; name: string }> {
+    await db('roles').insert({ name }).onConflict('name').ignore();
+    const row = await db('roles').where({ name }).first();
+    return { id: row.id, name: row.name };
+  }
+
+  async addToRole(db: Queryable, userId: string, roleName: string): Promise<void> {
+    const role = await this.createRole(db, roleName);
+    await db('user_roles').insert({ user_id: userId, role_id: role.id }).onConflict().ignore();
+  }
+
+  async getRoles(db: Queryable, userId: string): Promise<string[]> {
+    const rows = await db('user_roles')
+      .join('roles', 'roles.id', 'user_roles.role_id')
+      .where('user_roles.user_id', userId)
+      .orderBy('roles.name')
+      .select('roles.name');
+    return rows.map((r: { name: string }) => r.name);
+  }
+
+  async isInRole(db: Queryable, userId: string, roleName: string): Promise<boolean> {
+    return (await this.getRoles(db, userId)).some((r) => r.toLowerCase() === roleName.toLowerCase());
+  }
+}

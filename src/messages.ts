@@ -1,0 +1,62 @@
+/**
+ * Every text the app sends or shows as a status, in one place. The quoted texts are the seed
+ * sample's (users of the tutorial look for them); keep them as they are.
+ */
+export const statusMessages: Record<string, string> = {
+  ChangePasswordSuccess: 'Your password has been changed.',
+  SetPasswordSuccess: 'Your password has been set.',
+  SetTwoFactorSuccess: 'Your two factor provider has been set.',
+  AddPhoneSuccess: 'The phone number was added.',
+  RemovePhoneSuccess: 'Your phone number was removed.',
+  RemoveLoginSuccess: 'The external login was removed.',
+  Error: 'An error has occurred.',
+};
+
+export const pageMessages = {
+  invalidLogin: 'Invalid login attempt.',
+  mustConfirmEmail: 'You must have a confirmed email to log on.',
+  checkEmailToConfirm: 'Please check your email and confirm your email address.',
+  checkEmailToReset: 'Please check your email to reset your password.',
+  lockedOutTitle: 'Locked out.',
+  lockedOut: 'This account has been locked out, please try again later.',
+  invalidToken: 'Invalid token.',
+  invalidCode: 'Invalid code.',
+  failedToVerifyPhone: 'Failed to verify phone',
+} as const;
+
+export interface EmailContent {
+  subject: string;
+  body: string;
+}
+
+export const emails = {
+  confirmAccount: (link: string): EmailContent => ({
+    subject: 'Confirm your account',
+    body: `Please confirm your account by clicking this link: ${link}`,
+  }),
+  alreadyRegistered: (loginLink: string, resetLink: string): EmailContent => ({
+    subject: 'You already have an account',
+    body:
+      'Someone, perhaps you, tried to register a new account with this email address, which ' +
+      `already has one. To sign in, go to ${loginLink}. Forgot your password? ${resetLink}. ` +
+      'If it was not you, you can ignore this email: nothing has changed.',
+  }),
+  resetPassword: (link: string): EmailContent => ({
+    subject: 'Reset Password',
+    body: `Please reset your password by clicking here: ${link}`,
+  }),
+  passwordChanged: (): EmailContent => ({
+    subject: 'Your password was changed',
+    body:
+      'The password of your account was just changed. If this was not you, reset your ' +
+      'password now and contact the administrator.',
+  }),
+  securityCode: (code: string): EmailContent => ({
+    subject: 'Security Code',
+    body: `Your security code is: ${code}`,
+  }),
+};
+
+export const sms = {
+  securityCode: (code: string) => `Your security code is: ${code}`,
+};

@@ -1,0 +1,51 @@
+import http from 'node:http';
+import type { Express } from 'express';
+import type { Services } from './composition.js';
+import type { KnexSessionStore } from './web/session-store.js';
+
+export interface ServerParts {
+  app: Express;
+  services: Services;
+  sessionStore: KnexSessionStore;
+}
+
+/**
+ * Listens, and on SIGTERM or SIGINT stops accepting, lets in-flight requests finish, drains the
+ * outbox, closes the database and exits 0.
+ */
+export async function startServer({ app, services, sessionStore }: ServerParts): Promise<http.Server> {
+  const { config, logger, outbox } = services;
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  outbox.start();
+  outbox.kick();
+  sessionStore.startPruning();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info(
+    { port, database: services.db.kind, demoMode: config.demoMode },
+    `Gatehouse listening on http://localhost:${port} (${services.db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres server'}${config.demoMode ? ', demo mode' : ''})`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    sessionStore.stopPruning();
+    server.close();
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    await new Promise<void>((resolve) => server.once('close', () => resolve()));
+    await services.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  return server;
+}

@@ -1,0 +1,14 @@
+import 'express-session';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Signed-in user; only set after every required factor. */
+    userId?: string;
+    /** The user's security stamp when this session signed in: a change ends the session. */
+    securityStamp?: string;
+    /** When the user signed in (ms), for the absolute session lifetime. */
+    signedInAt?: number;
+    /** Keep the cookie past the browser session ("Remember me"). */
+    rememberMe?: boolean;
+  }
+}

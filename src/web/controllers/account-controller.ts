@@ -1,0 +1,102 @@
+import type { Request, Response } from 'express';
+import type { Services } from '../../composition.js';
+import type { AuditContext } from '../../identity/audit-log.js';
+import { normaliseEmail } from '../../identity/email-address.js';
+import { pageMessages } from '../../messages.js';
+import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
+import type { RouteOptions } from '../routes.js';
+import { destroySession, establishSession } from '../session.js';
+
+export const auditContext = (req: Request): AuditContext => ({ ip: req.ip, userAgent: req.get('user-agent') });
+
+export function createAccountController(services: Services, options: RouteOptions) {
+  const { users, signIn, clock, config } = services;
+
+  function renderRegister(res: Response, email: string, errors: FieldErrors) {
+    res.render('account/register', { title: 'Register', email, errors });
+  }
+
+  function renderLogin(res: Response, form: { email: string; returnUrl: string; rememberMe: boolean }, errors: FieldErrors) {
+    res.render('account/login', { title: 'Log in', ...form, errors });
+  }
+
+  return {
+    registerForm(_req: Request, res: Response) {
+      renderRegister(res, '', {});
+    },
+
+    async register(req: Request, res: Response) {
+      const rawEmail = field(req.body, 'email');
+      const password = field(req.body, 'password');
+      const errors: FieldErrors = {};
+      const email = normaliseEmail(rawEmail);
+      if (!rawEmail) errors.email = 'The Email field is required.';
+      else if (!email) errors.email = 'The Email field is not a valid e-mail address.';
+      if (!password) errors.password = 'The Password field is required.';
+      else {
+        const problems = users.validatePassword(password);
+        if (problems.length) errors.password = problems.join(' ');
+      }
+      if (password && field(req.body, 'confirmPassword') !== password) {
+        errors.confirmPassword = 'The password and confirmation password do not match.';
+      }
+      if (Object.keys(errors).length) return renderRegister(res, rawEmail.slice(0, 254), errors);
+
+      const result = await users.register(email!, password, auditContext(req));
+      if (!result.succeeded) return renderRegister(res, rawEmail, { password: result.errors.join(' ') });
+      // The same page whether the address was new or already had an account.
+      res.render('account/check-email', {
+        title: 'Check your email',
+        message: pageMessages.checkEmailToConfirm,
+        demoLink: config.demoMode ? result.value.link : undefined,
+      });
+    },
+
+    async confirmEmail(req: Request, res: Response) {
+      const ok = await users.confirmEmail(queryParam(req.query, 'userId'), queryParam(req.query, 'code'), auditContext(req));
+      if (!ok) {
+        return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+      }
+      res.render('account/confirm-email', { title: 'Confirm Email' });
+    },
+
+    loginForm(req: Request, res: Response) {
+      renderLogin(res, { email: '', returnUrl: safeLocalUrl(queryParam(req.query, 'returnUrl')), rememberMe: false }, {});
+    },
+
+    async login(req: Request, res: Response) {
+      const form = {
+        email: field(req.body, 'email').slice(0, 254),
+        returnUrl: safeLocalUrl(field(req.body, 'returnUrl')),
+        rememberMe: checkbox(req.body, 'rememberMe'),
+      };
+      const password = field(req.body, 'password');
+      const errors: FieldErrors = {};
+      if (!form.email) errors.email = 'The Email field is required.';
+      if (!password) errors.password = 'The Password field is required.';
+      if (Object.keys(errors).length) return renderLogin(res, form, errors);
+
+      const result = await signIn.passwordSignIn(form.email, password, auditContext(req));
+      switch (result.status) {
+        case 'Succeeded':
+          await establishSession(req, result.user, { rememberMe: form.rememberMe, now: clock().getTime(), persistentMs: options.absoluteMs });
+          return res.redirect(303, form.returnUrl);
+        case 'LockedOut':
+          return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+        case 'NotAllowed':
+          return renderLogin(res, form, { form: pageMessages.mustConfirmEmail });
+        case 'RequiresTwoFactor':
+          // Two-factor sign-in is not built yet: refuse rather than skip the second factor.
+          return renderLogin(res, form, { form: 'Two-factor sign-in is not available yet.' });
+        default:
+          return renderLogin(res, form, { form: pageMessages.invalidLogin });
+      }
+    },
+
+    async logOff(req: Request, res: Response) {
+      if (req.user) await services.audit.record(services.db.knex, { userId: req.user.id, type: 'SignedOut', context: auditContext(req) });
+      await destroySession(req);
+      res.redirect(303, '/');
+    },
+  };
+}

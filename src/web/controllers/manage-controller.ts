@@ -1,0 +1,20 @@
+import type { Request, Response } from 'express';
+import type { Services } from '../../composition.js';
+import { statusMessages } from '../../messages.js';
+import { queryParam } from '../forms.js';
+
+export function createManageController(_services: Services) {
+  return {
+    index(req: Request, res: Response) {
+      const user = req.user!;
+      const message = statusMessages[queryParam(req.query, 'message')];
+      res.render('manage/index', {
+        title: 'Manage your account',
+        message,
+        isError: queryParam(req.query, 'message') === 'Error',
+        email: user.email,
+        hasPassword: user.passwordHash !== null,
+      });
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { HttpError } from '../http-error.js';
+
+const titles: Record<number, { title: string; message: string }> = {
+  400: { title: 'Bad request', message: 'The request could not be understood. Please go back and try again.' },
+  403: { title: 'Forbidden', message: 'You are not allowed to do that.' },
+  404: { title: 'Page not found', message: 'There is no page at this address.' },
+  405: { title: 'Not allowed', message: 'This page cannot be used that way.' },
+  413: { title: 'Too large', message: 'What you sent is too large. Please shorten it and try again.' },
+  415: { title: 'Unsupported', message: 'This kind of request is not supported.' },
+  429: { title: 'Too many requests', message: 'Too many attempts. Please wait a moment and try again.' },
+  500: { title: 'Error', message: 'An error occurred while processing your request.' },
+  503: { title: 'Service unavailable', message: 'Gatehouse cannot reach its database right now. Please try again in a moment.' },
+};
+
+export function notFound(_req: Request, _res: Response, next: NextFunction) {
+  next(new HttpError(404));
+}
+
+// Connection failures from pg or knex's pool: the database is down, not the request bad.
+const databaseDown = (err: { code?: string; name?: string; message?: string }) =>
+  ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(err.code ?? '') ||
+  err.name === 'KnexTimeoutError' ||
+  /Connection terminated|connect ECONNREFUSED/.test(err.message ?? '');
+
+/**
+ * The one error handler, registered last. Expected failures render their page; anything else
+ * is logged and shown as a plain 500. A stack trace is shown only in development.
+ */
+export function errorHandler(logger: Logger, showStack: boolean) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; statusCode?: number; type?: string; reason?: string; stack?: string };
+    let status = err instanceof HttpError ? err.status : (e.status ?? e.statusCode ?? 500);
+    if (status === 500 && databaseDown(e as never)) status = 503;
+    if (status < 400 || status > 599) status = 500;
+    if (status >= 500) logger.error({ err, url: req.path }, 'request failed');
+    if (res.headersSent) return;
+    const page = titles[status] ?? titles[status < 500 ? 400 : 500];
+    const csrf = err instanceof HttpError && err.reason === 'csrf';
+    res.status(status);
+    if (status === 503) res.set('Retry-After', '5');
+    res.render('error', {
+      title: csrf ? 'Form expired' : page.title,
+      message: csrf
+        ? 'This form has expired or was sent from another site. Please go back, reload the page and try again.'
+        : page.message,
+      status,
+      stack: showStack && status >= 500 ? e.stack : undefined,
+      currentUser: res.locals.currentUser,
+      csrfToken: res.locals.csrfToken,
+    });
+  };
+}

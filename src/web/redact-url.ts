@@ -1,0 +1,13 @@
+const SECRET_PARAMS = new Set(['code', 'token', 'password', 'state']);
+
+/** Drops secret query parameters (confirmation and reset codes, OAuth state) before logging. */
+export function redactUrl(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) {
+    if (SECRET_PARAMS.has(key.toLowerCase())) params.set(key, '[redacted]');
+  }
+  return `${url.slice(0, q)}?${params}`;
+}
