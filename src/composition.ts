@@ -8,6 +8,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { AuditLog } from './identity/audit-log.js';
 import { systemClock, type Clock } from './identity/clock.js';
 import { createPasswordHasher, type PasswordHasher } from './identity/password-hasher.js';
+import { RateLimiter } from './identity/rate-limiter.js';
 import { deriveSecretKeys, type SecretKeys } from './identity/secret-keys.js';
 import { SignInManager } from './identity/sign-in-manager.js';
 import { TokenStore } from './identity/token-store.js';
@@ -28,6 +29,7 @@ export interface Services {
   tokens: TokenStore;
   audit: AuditLog;
   outbox: Outbox;
+  rateLimiter: RateLimiter;
   users: UserManager;
   signIn: SignInManager;
   close(): Promise<void>;
@@ -109,9 +111,10 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     appBaseUrl: config.appBaseUrl,
     emailTokenTtlMs: config.emailTokenHours * 3_600_000,
   });
+  const rateLimiter = new RateLimiter(db.knex, clock);
   const signIn = new SignInManager({ knex: db.knex, users, audit });
   return {
-    config, db, logger, clock, keys, hasher, store, tokens, audit, outbox, users, signIn,
+    config, db, logger, clock, keys, hasher, store, tokens, audit, outbox, rateLimiter, users, signIn,
     async close() {
       await outbox.drain();
       await db.close();

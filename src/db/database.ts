@@ -14,6 +14,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export interface Database {
   knex: Knex;
   kind: 'postgres' | 'pglite';
+  /** The embedded instance, when kind is 'pglite' (for snapshots). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob): Promise<Database
     return {
       knex: db,
       kind: 'pglite',
+      pglite,
       async close() {
         await db.destroy();
         if (!pglite.closed) await pglite.close();

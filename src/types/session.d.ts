@@ -1,4 +1,5 @@
 import 'express-session';
+import type { PendingTwoFactor } from '../web/two-factor-session.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -10,5 +11,7 @@ declare module 'express-session' {
     signedInAt?: number;
     /** Keep the cookie past the browser session ("Remember me"). */
     rememberMe?: boolean;
+    /** Password step passed, second factor still to come (see two-factor-session.ts). */
+    twoFactor?: PendingTwoFactor;
   }
 }
