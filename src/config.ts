@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { twoFactorConfig, twoFactorEnvShape, type TwoFactorConfigPart } from './config-two-factor.js';
 
 /**
  * The only reader of `process.env`. `loadConfig` validates every variable at once and throws a
@@ -45,11 +46,12 @@ const schema = z.object({
   SENDGRID_BASE_URL: optionalUrl,
   MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
   EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
+  ...twoFactorEnvShape,
 });
 
 export type Env = Record<string, string | undefined>;
 
-export interface Config {
+export interface Config extends TwoFactorConfigPart {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
@@ -89,7 +91,9 @@ export function loadConfig(env: Env): Config {
   const production = v.NODE_ENV === 'production';
   if (production && !v.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production');
   if (production && !v.APP_BASE_URL) problems.push('APP_BASE_URL: required when NODE_ENV=production');
-  const hasProviders = Boolean(v.SENDGRID_API_KEY);
+  const twoFactor = twoFactorConfig(v, problems);
+  // Demo mode only when no email AND no SMS provider is configured, so a real code is never shown.
+  const hasProviders = Boolean(v.SENDGRID_API_KEY) || twoFactor.sms.provider !== 'outbox';
   // Demo mode shows codes on screen: never in production unless someone forces it on purpose.
   const demoMode = v.DEMO_MODE ?? (!production && !hasProviders);
   if (problems.length) throw new ConfigError(problems);
@@ -121,5 +125,6 @@ export function loadConfig(env: Env): Config {
     },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
+    ...twoFactor,
   };
 }

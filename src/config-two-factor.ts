@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The two-factor part of the configuration: SMS providers, code lifetime, lockout, sending
+ * limits and "remember this browser". `config.ts` merges the schema and calls
+ * `twoFactorConfig`; this file only describes and checks values, it reads no environment.
+ */
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalUrl = optional.pipe(z.url().optional());
+const countryList = optional.pipe(
+  z
+    .string()
+    .regex(/^[A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*$/, 'must be ISO country codes separated by commas, e.g. CH,DE,US')
+    .optional(),
+);
+
+export const twoFactorEnvShape = {
+  SMS_PROVIDER: optional.pipe(z.enum(['twilio', 'aspsms', 'outbox']).optional()),
+  TWILIO_ACCOUNT_SID: optional,
+  TWILIO_AUTH_TOKEN: optional,
+  TWILIO_FROM_NUMBER: optional,
+  TWILIO_BASE_URL: optionalUrl,
+  ASPSMS_USER_KEY: optional,
+  ASPSMS_PASSWORD: optional,
+  ASPSMS_ORIGINATOR: optional,
+  ASPSMS_BASE_URL: optionalUrl,
+  // The seed's codes live 9-15 minutes; ours about 6 (the tutorial's figure), never over 10.
+  TWO_FACTOR_CODE_MINUTES: int(6, 1, 10),
+  LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS: int(5, 1, 100),
+  LOCKOUT_MINUTES: int(5, 1, 24 * 60),
+  REMEMBER_BROWSER_DAYS: int(30, 1, 365),
+  CODE_SEND_PER_TARGET_PER_HOUR: int(5, 1, 10_000),
+  CODE_SEND_PER_USER_PER_HOUR: int(10, 1, 10_000),
+  CODE_SEND_PER_IP_PER_HOUR: int(30, 1, 1_000_000),
+  CODE_SEND_INTERVAL_SECONDS: int(30, 0, 3_600),
+  PHONE_ALLOWED_COUNTRIES: countryList,
+};
+
+type TwoFactorEnv = z.output<z.ZodObject<typeof twoFactorEnvShape>>;
+
+export type SmsProviderName = 'twilio' | 'aspsms' | 'outbox';
+
+export interface SendLimits {
+  perTargetPerHour: number;
+  perUserPerHour: number;
+  perIpPerHour: number;
+  /** Minimum time between two codes to one number or address, and to one user (0 = none). */
+  intervalMs: number;
+}
+
+export interface TwoFactorConfigPart {
+  sms: {
+    provider: SmsProviderName;
+    twilio?: { accountSid: string; authToken: string; fromNumber: string; baseUrl?: string };
+    aspsms?: { userKey: string; password: string; originator: string; baseUrl?: string };
+  };
+  twoFactor: {
+    codeTtlMs: number;
+    maxFailedAccessAttempts: number;
+    lockoutMs: number;
+    rememberBrowserMs: number;
+    sendLimits: SendLimits;
+    /** ISO country codes phone numbers may belong to; empty = any country. */
+    allowedCountries: string[];
+  };
+}
+
+const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'] as const;
+const ASPSMS_VARS = ['ASPSMS_USER_KEY', 'ASPSMS_PASSWORD', 'ASPSMS_ORIGINATOR'] as const;
+
+/** Reports a half-configured provider instead of silently falling back to the outbox. */
+function checkComplete(v: TwoFactorEnv, names: readonly (keyof TwoFactorEnv)[], problems: string[]): boolean {
+  const missing = names.filter((n) => !v[n]);
+  if (missing.length > 0 && missing.length < names.length) {
+    for (const name of missing) problems.push(`${name}: required when ${names.filter((n) => v[n]).join(', ')} is set`);
+  }
+  return missing.length === 0;
+}
+
+export function chooseSmsProvider(v: TwoFactorEnv, problems: string[]): SmsProviderName {
+  const twilio = checkComplete(v, TWILIO_VARS, problems);
+  const aspsms = checkComplete(v, ASPSMS_VARS, problems);
+  if (v.SMS_PROVIDER === 'twilio' && !twilio) problems.push(`SMS_PROVIDER: twilio needs ${TWILIO_VARS.join(', ')}`);
+  if (v.SMS_PROVIDER === 'aspsms' && !aspsms) problems.push(`SMS_PROVIDER: aspsms needs ${ASPSMS_VARS.join(', ')}`);
+  if (v.SMS_PROVIDER) return v.SMS_PROVIDER;
+  if (twilio && aspsms) problems.push('SMS_PROVIDER: both Twilio and ASPSMS are configured; set twilio or aspsms');
+  return twilio ? 'twilio' : aspsms ? 'aspsms' : 'outbox';
+}
+
+export function twoFactorConfig(v: TwoFactorEnv, problems: string[]): TwoFactorConfigPart {
+  const provider = chooseSmsProvider(v, problems);
+  return {
+    sms: {
+      provider,
+      twilio:
+        provider === 'twilio'
+          ? { accountSid: v.TWILIO_ACCOUNT_SID!, authToken: v.TWILIO_AUTH_TOKEN!, fromNumber: v.TWILIO_FROM_NUMBER!, baseUrl: v.TWILIO_BASE_URL }
+          : undefined,
+      aspsms:
+        provider === 'aspsms'
+          ? { userKey: v.ASPSMS_USER_KEY!, password: v.ASPSMS_PASSWORD!, originator: v.ASPSMS_ORIGINATOR!, baseUrl: v.ASPSMS_BASE_URL }
+          : undefined,
+    },
+    twoFactor: {
+      codeTtlMs: v.TWO_FACTOR_CODE_MINUTES * 60_000,
+      maxFailedAccessAttempts: v.LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS,
+      lockoutMs: v.LOCKOUT_MINUTES * 60_000,
+      rememberBrowserMs: v.REMEMBER_BROWSER_DAYS * 86_400_000,
+      sendLimits: {
+        perTargetPerHour: v.CODE_SEND_PER_TARGET_PER_HOUR,
+        perUserPerHour: v.CODE_SEND_PER_USER_PER_HOUR,
+        perIpPerHour: v.CODE_SEND_PER_IP_PER_HOUR,
+        intervalMs: v.CODE_SEND_INTERVAL_SECONDS * 1000,
+      },
+      allowedCountries: (v.PHONE_ALLOWED_COUNTRIES ?? '')
+        .split(',')
+        .map((c) => c.trim().toUpperCase())
+        .filter(Boolean),
+    },
+  };
+}
