@@ -17,8 +17,9 @@ import { UserStore } from './identity/user-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { createSendGridEmailSender } from './messaging/sendgrid-email-sender.js';
 import type { EmailSender, SmsSender } from './messaging/types.js';
+import { createTwoFactorServices, smsSenderFor, type TwoFactorServices } from './two-factor-composition.js';
 
-export interface Services {
+export interface Services extends TwoFactorServices {
   config: Config;
   db: Database;
   logger: Logger;
@@ -94,7 +95,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   const outbox = new Outbox({
     knex: db.knex,
     emailSender: overrides.emailSender ?? emailSenderFor(config),
-    smsSender: overrides.smsSender,
+    smsSender: overrides.smsSender ?? smsSenderFor(config),
     logger,
     clock,
     timeoutMs: config.messagingTimeoutMs,
@@ -113,8 +114,10 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
   const signIn = new SignInManager({ knex: db.knex, users, audit });
+  const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
   return {
     config, db, logger, clock, keys, hasher, store, tokens, audit, outbox, rateLimiter, users, signIn,
+    ...twoFactorServices,
     async close() {
       await outbox.drain();
       await db.close();

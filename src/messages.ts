@@ -60,3 +60,23 @@ export const emails = {
 export const sms = {
   securityCode: (code: string) => `Your security code is: ${code}`,
 };
+
+/** Two-factor sign-in, phone numbers and "remember this browser" (page texts). */
+export const twoFactorMessages = {
+  phoneCode: 'Phone Code',
+  emailCode: 'Email Code',
+  demoCode: (provider: string) => `For DEMO purposes the current ${provider} code is:`,
+  demoPhoneCode: 'For DEMO purposes only, the current code is',
+  codeNotSent: 'We could not send the code. Please try again.',
+  tooManyCodes: (wait: string) => `Too many codes were requested. Please try again in ${wait}.`,
+  selectProvider: 'Select a way to receive your code.',
+  noProviders:
+    'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',
+  signInExpired: 'Your sign-in has expired or was not started. Please log in again.',
+  phoneRequired: 'The Phone Number field is required.',
+  phoneInvalid:
+    'The Phone Number field is not a valid phone number. Enter it in international format, starting with + and the country code (e.g. +41 79 123 45 67).',
+  phoneNotMobile: 'This number cannot receive text messages. Please enter a mobile number.',
+  phoneCountryNotAllowed: 'Phone numbers from this country are not supported.',
+  codeRequired: 'The Code field is required.',
+} as const;

@@ -26,6 +26,11 @@ export interface ConsumeTokenInput {
   target?: string | null;
   securityStamp: string;
   secret: string;
+  /**
+   * For short codes: how many guesses one code may take. Each guess is counted before the
+   * comparison, in one UPDATE, so parallel guesses cannot exceed the limit; then the code is dead.
+   */
+  maxAttempts?: number;
 }
 
 export const randomUrlToken = () => crypto.randomBytes(32).toString('base64url');
@@ -78,6 +83,7 @@ export class TokenStore {
       .orderBy('created_at', 'desc')
       .first();
     if (!row) return false;
+    if (input.maxAttempts !== undefined && !(await this.countAttempt(db, row.id, input.maxAttempts))) return false;
     const expected = this.hash(input.userId, input.purpose, input.target, input.secret);
     const matches = safeEqual(expected, row.token_hash);
     const stampMatches = safeEqual(input.securityStamp, row.security_stamp);
@@ -87,5 +93,23 @@ export class TokenStore {
       .whereNull('consumed_at')
       .update({ consumed_at: this.clock() });
     return used === 1;
+  }
+
+  private async countAttempt(db: Queryable, id: string, maxAttempts: number): Promise<boolean> {
+    const counted = await db('user_tokens')
+      .where({ id })
+      .whereNull('consumed_at')
+      .where('attempts', '<', maxAttempts)
+      .increment('attempts', 1)
+      .returning('id');
+    return counted.length === 1;
+  }
+
+  /** Voids every outstanding token of a purpose (e.g. the sign-in codes of a locked account). */
+  async revoke(db: Queryable, userId: string, purpose: TokenPurpose): Promise<number> {
+    return db('user_tokens')
+      .where({ user_id: userId, purpose })
+      .whereNull('consumed_at')
+      .update({ consumed_at: this.clock() });
   }
 }

@@ -175,6 +175,34 @@ export class UserStore {
     return this.update(db, id, { lockout_end: lockoutEnd, access_failed_count: 0 }, false);
   }
 
+  /**
+   * Counts an attempt *before* it is checked, in one statement that also returns the lockout:
+   * parallel guesses each get their own number, so only those within the limit are checked.
+   * While the account is locked nothing more is counted.
+   */
+  async incrementAccessFailedCountUnlessLockedOut(db: Queryable, id: string, now: Date) {
+    const [row] = await db('users')
+      .where({ id })
+      .update({
+        access_failed_count: db.raw(
+          'CASE WHEN lockout_end > ? THEN access_failed_count ELSE access_failed_count + 1 END',
+          [now],
+        ),
+      })
+      .returning(['access_failed_count', 'lockout_end']);
+    if (!row) return undefined;
+    return { count: Number(row.access_failed_count), lockoutEnd: row.lockout_end ? new Date(row.lockout_end) : null };
+  }
+
+  /** Starts a lockout (and resets the count) unless one is running; true for the one caller that did. */
+  async lockOutUnlessLockedOut(db: Queryable, id: string, now: Date, lockoutEnd: Date): Promise<boolean> {
+    const changed = await db('users')
+      .where({ id })
+      .where((q) => q.whereNull('lockout_end').orWhere('lockout_end', '<=', now))
+      .update({ lockout_end: lockoutEnd, access_failed_count: 0, updated_at: db.fn.now() });
+    return changed === 1;
+  }
+
   async delete(db: Queryable, id: string): Promise<boolean> {
     return (await db('users').where({ id }).delete()) > 0;
   }

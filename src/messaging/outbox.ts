@@ -27,6 +27,8 @@ export interface OutboxOptions {
 
 const BATCH = 10;
 
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'recorded' | 'failed';
+
 /**
  * Every email and SMS is written here in the same transaction as the change that causes it,
  * and delivered after the response by `deliverDue`. A provider outage delays mail, never loses
@@ -152,6 +154,70 @@ export class Outbox {
           next_attempt_at: new Date(clock().getTime() + delay),
         });
     }
+  }
+
+  /**
+   * Delivers one message at once, for a page that waits on it (a security code), so the user
+   * learns right away when the provider failed and can ask again instead of waiting for a code
+   * that is not coming. Bounded by the messaging timeout: never a hung page. A failed row stays
+   * in the outbox with its error and is retried like any other.
+   */
+  async deliverNow(id: number): Promise<OutboxStatus> {
+    const budgetMs = this.options.timeoutMs + 1_000;
+    const started = Date.now();
+    const attempt = async (): Promise<OutboxStatus> => {
+      const row = await this.claim(id);
+      if (row) await this.deliver(row);
+      let status = await this.statusOf(id);
+      // Another worker claimed it first: wait for its answer, within the same budget.
+      while (status === 'sending' && Date.now() - started < budgetMs) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await this.statusOf(id);
+      }
+      return status;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<OutboxStatus>((resolve) => {
+      timer = setTimeout(() => resolve('sending'), budgetMs);
+    });
+    try {
+      return await Promise.race([attempt(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async claim(id: number): Promise<Record<string, any> | undefined> {
+    const { knex, clock, timeoutMs } = this.options;
+    const lease = new Date(clock().getTime() + timeoutMs * 3);
+    return knex.transaction(async (trx) => {
+      const row = await trx('outbox').where({ id, status: 'pending' }).forUpdate().skipLocked().first();
+      if (!row) return undefined;
+      await trx('outbox')
+        .where({ id })
+        .update({ status: 'sending', attempts: trx.raw('attempts + 1'), next_attempt_at: lease });
+      return row;
+    });
+  }
+
+  private async statusOf(id: number): Promise<OutboxStatus> {
+    const row = await this.options.knex('outbox').where({ id }).first('status');
+    return row?.status ?? 'failed';
+  }
+
+  /**
+   * Stops retries of a user's undelivered messages for a purpose (an older code that a newer
+   * one replaced): retrying would only deliver a code that no longer works.
+   */
+  async supersede(db: Queryable, userId: string, purpose: string): Promise<number> {
+    return db('outbox')
+      .where({ user_id: userId, purpose, status: 'pending' })
+      .update({
+        status: 'failed',
+        error: 'superseded by a newer message',
+        body: db.raw("CASE WHEN secret IS NULL THEN body ELSE replace(body, secret, '[redacted]') END"),
+        secret: null,
+      });
   }
 
   /** The newest message to a recipient (demo pages and tests read codes and links here). */

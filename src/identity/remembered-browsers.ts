@@ -1,0 +1,91 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { AuditContext, AuditLog } from './audit-log.js';
+import type { Clock } from './clock.js';
+import { hmac, safeEqual } from './secret-keys.js';
+import type { User } from './user-store.js';
+
+export interface RememberedBrowsersDeps {
+  knex: Knex;
+  audit: AuditLog;
+  clock: Clock;
+  /** `keys.rememberBrowser`: its own key, so no other token or cookie can stand in for one. */
+  key: Buffer;
+  ttlMs: number;
+}
+
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * "Remember this browser" (the sample's two-factor remember-browser cookie), kept server-side:
+ * the cookie holds only a random token, the table its keyed hash, bound to the user id and to
+ * the security stamp at the time. The sample's cookie was bound to the user id alone and
+ * survived a password change; ours stops working when the user forgets the browser, changes
+ * password, turns 2FA off or on, or anything else rotates the stamp, and it cannot be moved to
+ * another account. Users can see and revoke it.
+ */
+export class RememberedBrowsers {
+  constructor(private readonly deps: RememberedBrowsersDeps) {}
+
+  // The user id is part of the hash: a token copied into another user's sign-in finds no row.
+  private hash(userId: string, token: string): string {
+    return hmac(this.deps.key, 'remember-browser', userId, token).toString('base64url');
+  }
+
+  /** Remembers this browser for the user; returns the token for the cookie. */
+  async rememberTwoFactorClient(user: User, previousToken: string | undefined, context?: AuditContext): Promise<string> {
+    const { knex, audit, clock, ttlMs } = this.deps;
+    const token = crypto.randomBytes(32).toString('base64url');
+    const now = clock();
+    await knex.transaction(async (trx) => {
+      // One row per browser; rows left from an older stamp are dead anyway.
+      if (previousToken && TOKEN_FORMAT.test(previousToken)) {
+        await trx('remembered_browsers').where({ user_id: user.id, token_hash: this.hash(user.id, previousToken) }).delete();
+      }
+      await trx('remembered_browsers').where({ user_id: user.id }).whereNot({ security_stamp: user.securityStamp }).delete();
+      await trx('remembered_browsers').insert({
+        user_id: user.id,
+        token_hash: this.hash(user.id, token),
+        security_stamp: user.securityStamp,
+        user_agent: context?.userAgent?.slice(0, 512) ?? null,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: new Date(now.getTime() + ttlMs),
+      });
+      await audit.record(trx, { userId: user.id, type: 'BrowserRemembered', context });
+    });
+    return token;
+  }
+
+  /** True only for this user's unexpired token issued under their current security stamp. */
+  async isTwoFactorClientRemembered(user: User, token: string | undefined): Promise<boolean> {
+    if (!token || !TOKEN_FORMAT.test(token)) return false;
+    const expected = this.hash(user.id, token);
+    // Looked up by a keyed hash of a 256-bit secret: the lookup's timing tells nothing usable.
+    const row = await this.deps.knex('remembered_browsers')
+      .where({ user_id: user.id, token_hash: expected })
+      .where('expires_at', '>', this.deps.clock())
+      .first();
+    if (!row) return false;
+    return safeEqual(expected, row.token_hash) && safeEqual(user.securityStamp, row.security_stamp);
+  }
+
+  /** Records a sign-in that skipped the code because this browser is remembered. */
+  async recordRememberedSignIn(user: User, token: string, method: string, context?: AuditContext): Promise<void> {
+    const { knex, audit, clock } = this.deps;
+    await knex('remembered_browsers')
+      .where({ user_id: user.id, token_hash: this.hash(user.id, token) })
+      .update({ last_seen_at: clock() });
+    await audit.record(knex, { userId: user.id, type: 'SignedIn', detail: { method, rememberedBrowser: true }, context });
+  }
+
+  async forgetTwoFactorClient(user: User, token: string | undefined, context?: AuditContext): Promise<void> {
+    const { knex, audit } = this.deps;
+    await knex.transaction(async (trx) => {
+      if (token && TOKEN_FORMAT.test(token)) {
+        await trx('remembered_browsers').where({ user_id: user.id, token_hash: this.hash(user.id, token) }).delete();
+      }
+      await audit.record(trx, { userId: user.id, type: 'BrowserForgotten', context });
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import type { Knex } from 'knex';
+import type { Config } from './config.js';
+import type { AuditLog } from './identity/audit-log.js';
+import type { Clock } from './identity/clock.js';
+import { PhoneNumberManager } from './identity/phone-number-manager.js';
+import type { RateLimiter } from './identity/rate-limiter.js';
+import { RememberedBrowsers } from './identity/remembered-browsers.js';
+import type { SecretKeys } from './identity/secret-keys.js';
+import { SecurityCodeSender } from './identity/security-code-sender.js';
+import type { TokenStore } from './identity/token-store.js';
+import { TwoFactorSignInManager } from './identity/two-factor-sign-in-manager.js';
+import type { UserStore } from './identity/user-store.js';
+import { createAspsmsSmsSender } from './messaging/aspsms-sms-sender.js';
+import type { Outbox } from './messaging/outbox.js';
+import { createTwilioSmsSender } from './messaging/twilio-sms-sender.js';
+import type { SmsSender } from './messaging/types.js';
+
+export interface TwoFactorServices {
+  codes: SecurityCodeSender;
+  twoFactor: TwoFactorSignInManager;
+  phoneNumbers: PhoneNumberManager;
+  rememberedBrowsers: RememberedBrowsers;
+}
+
+/** The SMS provider chosen by configuration; none means the outbox records the SMS (demo mode). */
+export function smsSenderFor(config: Config): SmsSender | undefined {
+  const timeoutMs = config.messagingTimeoutMs;
+  const { twilio, aspsms } = config.sms;
+  if (config.sms.provider === 'twilio' && twilio) {
+    return createTwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.fromNumber, baseUrl: twilio.baseUrl, timeoutMs });
+  }
+  if (config.sms.provider === 'aspsms' && aspsms) {
+    return createAspsmsSmsSender({ ...aspsms, timeoutMs });
+  }
+  return undefined;
+}
+
+export interface TwoFactorServiceDeps {
+  config: Config;
+  knex: Knex;
+  clock: Clock;
+  keys: SecretKeys;
+  store: UserStore;
+  tokens: TokenStore;
+  audit: AuditLog;
+  outbox: Outbox;
+  rateLimiter: RateLimiter;
+}
+
+/** Wires the two-factor services (part of the composition root in composition.ts). */
+export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorServices {
+  const { config, knex, clock, keys, store, tokens, audit, outbox, rateLimiter } = deps;
+  const settings = config.twoFactor;
+  const codes = new SecurityCodeSender({ knex, tokens, outbox, audit, rateLimiter, codeTtlMs: settings.codeTtlMs, limits: settings.sendLimits });
+  return {
+    codes,
+    twoFactor: new TwoFactorSignInManager({
+      knex, store, tokens, codes, audit, clock,
+      maxFailedAccessAttempts: settings.maxFailedAccessAttempts,
+      lockoutMs: settings.lockoutMs,
+    }),
+    phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit }),
+    rememberedBrowsers: new RememberedBrowsers({ knex, audit, clock, key: keys.rememberBrowser, ttlMs: settings.rememberBrowserMs }),
+  };
+}
