@@ -3,6 +3,9 @@ import type { Services } from '../composition.js';
 import { createAccountController } from './controllers/account-controller.js';
 import { createHomeController } from './controllers/home-controller.js';
 import { createManageController } from './controllers/manage-controller.js';
+import { createPhoneController } from './controllers/phone-controller.js';
+import { createTwoFactorController } from './controllers/two-factor-controller.js';
+import { createTwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
 import type { createCsrfProtection } from './middleware/csrf.js';
 import { requireSignedIn } from './middleware/current-user.js';
 
@@ -16,6 +19,9 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   const home = createHomeController();
   const account = createAccountController(services, options);
   const manage = createManageController(services);
+  const twoFactor = createTwoFactorController(services, options);
+  const phone = createPhoneController(services, options);
+  const twoFactorSettings = createTwoFactorSettingsController(services, options);
   const r = Router();
 
   r.get('/', home.index);
@@ -26,8 +32,22 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.get('/account/login', account.loginForm);
   r.post('/account/login', account.login);
   r.post('/account/log-off', account.logOff);
+  // Open only to a visitor with a fresh pending two-factor sign-in (checked in the controller).
+  r.get('/account/send-code', twoFactor.sendCodeForm);
+  r.post('/account/send-code', twoFactor.sendCode);
+  r.get('/account/verify-code', twoFactor.verifyCodeForm);
+  r.post('/account/verify-code', twoFactor.verifyCode);
 
   r.get('/manage', requireSignedIn, manage.index);
+  r.get('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumberForm);
+  r.post('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumber);
+  r.get('/manage/verify-phone-number', requireSignedIn, phone.verifyPhoneNumberForm);
+  r.post('/manage/verify-phone-number', requireSignedIn, phone.verifyPhoneNumber);
+  r.post('/manage/remove-phone-number', requireSignedIn, phone.removePhoneNumber);
+  r.post('/manage/enable-two-factor', requireSignedIn, twoFactorSettings.enableTwoFactor);
+  r.post('/manage/disable-two-factor', requireSignedIn, twoFactorSettings.disableTwoFactor);
+  r.post('/manage/remember-browser', requireSignedIn, twoFactorSettings.rememberBrowser);
+  r.post('/manage/forget-browser', requireSignedIn, twoFactorSettings.forgetBrowser);
 
   return r;
 }

@@ -6,6 +6,7 @@ import { pageMessages } from '../../messages.js';
 import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
 import type { RouteOptions } from '../routes.js';
 import { destroySession, establishSession } from '../session.js';
+import { signInOrTwoFactor } from '../two-factor-sign-in.js';
 
 export const auditContext = (req: Request): AuditContext => ({ ip: req.ip, userAgent: req.get('user-agent') });
 
@@ -86,8 +87,7 @@ export function createAccountController(services: Services, options: RouteOption
         case 'NotAllowed':
           return renderLogin(res, form, { form: pageMessages.mustConfirmEmail });
         case 'RequiresTwoFactor':
-          // Two-factor sign-in is not built yet: refuse rather than skip the second factor.
-          return renderLogin(res, form, { form: 'Two-factor sign-in is not available yet.' });
+          return signInOrTwoFactor(services, req, res, result.user, { ...form, method: 'password', persistentMs: options.absoluteMs, context: auditContext(req) });
         default:
           return renderLogin(res, form, { form: pageMessages.invalidLogin });
       }

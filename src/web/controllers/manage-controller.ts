@@ -2,10 +2,11 @@ import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { statusMessages } from '../../messages.js';
 import { queryParam } from '../forms.js';
+import { twoFactorManageModel } from './two-factor-settings-controller.js';
 
-export function createManageController(_services: Services) {
+export function createManageController(services: Services) {
   return {
-    index(req: Request, res: Response) {
+    async index(req: Request, res: Response) {
       const user = req.user!;
       const message = statusMessages[queryParam(req.query, 'message')];
       res.render('manage/index', {
@@ -14,6 +15,7 @@ export function createManageController(_services: Services) {
         isError: queryParam(req.query, 'message') === 'Error',
         email: user.email,
         hasPassword: user.passwordHash !== null,
+        ...(await twoFactorManageModel(services, req)),
       });
     },
   };

@@ -1,0 +1,83 @@
+import type { Request, Response } from 'express';
+import type { Services } from '../../composition.js';
+import { formatPhoneNumber, parsePhoneNumber } from '../../identity/phone-number.js';
+import type { User } from '../../identity/user-store.js';
+import { pageMessages, twoFactorMessages } from '../../messages.js';
+import { field, queryParam, type FieldErrors } from '../forms.js';
+import type { RouteOptions } from '../routes.js';
+import { reissueSession } from '../session.js';
+import { auditContext } from './account-controller.js';
+import { normaliseCode } from './two-factor-controller.js';
+import { renderRateLimited } from './two-factor-views.js';
+
+/** What the user typed, safe to show again: bounded and without control characters. */
+const echo = (raw: string) => raw.slice(0, 32).replace(/\p{C}/gu, '');
+
+/** AddPhoneNumber → SMS code → VerifyPhoneNumber → saved; RemovePhoneNumber (all signed in). */
+export function createPhoneController(services: Services, options: RouteOptions) {
+  const { phoneNumbers, clock, config } = services;
+  const allowedCountries = config.twoFactor.allowedCountries;
+
+  function renderAdd(res: Response, phoneNumber: string, errors: FieldErrors, status = 200) {
+    res.status(status).render('manage/add-phone-number', { title: 'Add Phone Number', phoneNumber, errors });
+  }
+
+  async function renderVerify(res: Response, user: User, phoneNumber: string, errors: FieldErrors) {
+    const demoCode = config.demoMode ? await phoneNumbers.demoCode(user.id, phoneNumber) : undefined;
+    res.render('manage/verify-phone-number', {
+      title: 'Verify Phone Number',
+      phoneNumber,
+      displayNumber: formatPhoneNumber(phoneNumber),
+      demoCode,
+      demoText: twoFactorMessages.demoPhoneCode,
+      errors,
+    });
+  }
+
+  return {
+    addPhoneNumberForm(_req: Request, res: Response) {
+      renderAdd(res, '', {});
+    },
+
+    async addPhoneNumber(req: Request, res: Response) {
+      const raw = field(req.body, 'phoneNumber');
+      const parsed = parsePhoneNumber(raw, allowedCountries);
+      if (!parsed.ok) return renderAdd(res, echo(raw), { phoneNumber: parsed.error });
+      const result = await phoneNumbers.sendPhoneNumberCode(req.user!, parsed.e164, auditContext(req));
+      if (result.status === 'RateLimited') {
+        return renderRateLimited(res, result.retryAt, clock(), (errors) => renderAdd(res, echo(raw), errors, 429));
+      }
+      if (result.status === 'NotDelivered') return renderAdd(res, echo(raw), { form: twoFactorMessages.codeNotSent });
+      res.redirect(303, `/manage/verify-phone-number?${new URLSearchParams({ phoneNumber: parsed.e164 })}`);
+    },
+
+    async verifyPhoneNumberForm(req: Request, res: Response) {
+      const parsed = parsePhoneNumber(queryParam(req.query, 'phoneNumber'), allowedCountries);
+      if (!parsed.ok) return res.redirect('/manage/add-phone-number');
+      await renderVerify(res, req.user!, parsed.e164, {});
+    },
+
+    async verifyPhoneNumber(req: Request, res: Response) {
+      const raw = field(req.body, 'phoneNumber');
+      const parsed = parsePhoneNumber(raw, allowedCountries);
+      if (!parsed.ok) return renderAdd(res, echo(raw), { phoneNumber: parsed.error });
+      const rawCode = field(req.body, 'code');
+      const code = normaliseCode(rawCode);
+      if (!code) {
+        return renderVerify(res, req.user!, parsed.e164, rawCode ? { form: pageMessages.failedToVerifyPhone } : { code: twoFactorMessages.codeRequired });
+      }
+      const updated = await phoneNumbers.changePhoneNumber(req.user!.id, parsed.e164, code, auditContext(req));
+      if (!updated) return renderVerify(res, req.user!, parsed.e164, { form: pageMessages.failedToVerifyPhone });
+      // The stamp changed: other sessions end, this one carries on under the new stamp.
+      await reissueSession(req, updated, clock().getTime(), options.absoluteMs);
+      res.redirect(303, '/manage?message=AddPhoneSuccess');
+    },
+
+    async removePhoneNumber(req: Request, res: Response) {
+      const updated = await phoneNumbers.removePhoneNumber(req.user!.id, auditContext(req));
+      if (!updated) return res.redirect(303, '/manage?message=Error');
+      await reissueSession(req, updated, clock().getTime(), options.absoluteMs);
+      res.redirect(303, '/manage?message=RemovePhoneSuccess');
+    },
+  };
+}
