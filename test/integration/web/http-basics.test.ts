@@ -17,7 +17,9 @@ describe('HTTP basics', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000; includeSubDomains/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+    const confirm = await world.agent().get('/account/confirm-email?userId=x&code=y');
+    expect(confirm.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
