@@ -61,7 +61,9 @@ export function createApp(services: Services): AppHandle {
         },
       },
       strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin: other sites never see our URLs, and our own form posts keep their Origin
+      // header for the CSRF origin check. Pages with a token in the URL use no-referrer.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
 

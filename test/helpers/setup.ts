@@ -89,7 +89,7 @@ export async function postForm(agent: Agent, path: string, fields: Record<string
 }
 
 export function demoLinkFrom(html: string): string {
-  const match = /<a data-demo-link href="([^"]+)"/.exec(html);
+  const match = /<a data-demo-link[^>]*href="([^"]+)"/.exec(html);
   if (!match) throw new Error('no demo link on the page');
   return match[1].replace(/&amp;/g, '&');
 }

@@ -54,6 +54,7 @@ export function createAccountController(services: Services, options: RouteOption
     },
 
     async confirmEmail(req: Request, res: Response) {
+      res.set('Referrer-Policy', 'no-referrer');
       const ok = await users.confirmEmail(queryParam(req.query, 'userId'), queryParam(req.query, 'code'), auditContext(req));
       if (!ok) {
         return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });

@@ -26,7 +26,8 @@ export function createCsrfProtection(appOrigin: string) {
     const fetchSite = req.get('sec-fetch-site');
     if (fetchSite === 'cross-site') return true;
     const origin = req.get('origin');
-    if (!origin || origin === 'null') return origin === 'null';
+    // Browsers send "null" from pages with Referrer-Policy no-referrer: unknown, not hostile.
+    if (!origin || origin === 'null') return false;
     const host = req.get('host');
     return origin !== appOrigin && !(host && (origin === `http://${host}` || origin === `https://${host}`));
   }

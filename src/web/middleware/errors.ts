@@ -22,7 +22,7 @@ export function notFound(_req: Request, _res: Response, next: NextFunction) {
 const databaseDown = (err: { code?: string; name?: string; message?: string }) =>
   ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(err.code ?? '') ||
   err.name === 'KnexTimeoutError' ||
-  /Connection terminated|connect ECONNREFUSED/.test(err.message ?? '');
+  /Connection terminated|connect ECONNREFUSED|Unable to acquire a connection|PGlite is closed/.test(err.message ?? '');
 
 /**
  * The one error handler, registered last. Expected failures render their page; anything else
