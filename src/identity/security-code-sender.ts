@@ -73,6 +73,8 @@ export class SecurityCodeSender {
       return id;
     });
     const status = await outbox.deliverNow(outboxId);
+    // 'sending' means no answer within the time limit: the code may still arrive, so the user
+    // goes on to enter it (and can ask for a new one there); only a known failure is reported.
     if (status === 'pending' || status === 'failed') {
       await audit.record(knex, { userId: user.id, type: 'SecurityCodeNotDelivered', detail: { purpose, provider, outboxId }, context });
       return { status: 'NotDelivered' };

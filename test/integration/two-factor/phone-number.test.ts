@@ -59,7 +59,9 @@ describe('adding a phone number', () => {
     const res = await postForm(agent, '/manage/verify-phone-number', { phoneNumber: PHONE_E164, code: wrong }, sent.headers.location);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Failed to verify phone');
-    expect((await userByEmail(world, 'wrong@example.com')).phoneNumber).toBeNull();
+    const user = await userByEmail(world, 'wrong@example.com');
+    expect(user.phoneNumber).toBeNull();
+    expect(await auditCount(world, 'PhoneNumberVerificationFailed', user.id)).toBe(1);
   });
 
   it('binds the code to the number: a code for one number cannot confirm another', async () => {
