@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { createServices, type Services } from '../composition.js';
+import type { Services } from '../composition.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { CliError } from './cli-error.js';
@@ -48,6 +47,8 @@ function guardProduction(command: Command, config: Config, yes: boolean): void {
 }
 
 async function openServices(config: Config): Promise<Services> {
+  // Loaded only now, so `help` and bad options answer at once without loading the database.
+  const [{ createServices }, { default: pino }] = await Promise.all([import('../composition.js'), import('pino')]);
   // Logs go to stderr so stdout holds only the command's output (tables can be piped).
   const logger = pino({ level: config.logLevel }, pino.destination({ dest: 2, sync: true }));
   try {
