@@ -49,8 +49,10 @@ function guardProduction(command: Command, config: Config, yes: boolean): void {
 async function openServices(config: Config): Promise<Services> {
   // Loaded only now, so `help` and bad options answer at once without loading the database.
   const [{ createServices }, { default: pino }] = await Promise.all([import('../composition.js'), import('pino')]);
-  // Logs go to stderr so stdout holds only the command's output (tables can be piped).
-  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 2, sync: true }));
+  // The command reports its own outcome; the log adds only errors, unless more detail was
+  // asked for (LOG_LEVEL=debug). It goes to stderr, so stdout can be piped.
+  const level = config.logLevel === 'info' || config.logLevel === 'warn' ? 'error' : config.logLevel;
+  const logger = pino({ level }, pino.destination({ dest: 2, sync: true }));
   try {
     return await createServices(config, { logger });
   } catch (err) {
