@@ -12,6 +12,23 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 // store sees the same types on both databases.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
+/**
+ * knex-pglite 0.14 labels each result with the knex method upper-cased, so a delete comes back
+ * as 'DEL' where knex's Postgres dialect expects 'DELETE'; knex then handed back the raw driver
+ * result instead of the number of rows deleted (so `UserStore.delete` always said false).
+ */
+interface KnexResponseProcessor {
+  processResponse(obj: { method?: string }, runner: unknown): unknown;
+}
+// knex's typings leave `processResponse` out, though every dialect implements it.
+const PGliteBase = ClientPGLite as unknown as new (config: Knex.Config) => KnexResponseProcessor;
+
+class PGliteClient extends PGliteBase {
+  override processResponse(obj: { method?: string }, runner: unknown) {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
 export interface Database {
   knex: Knex;
   kind: 'postgres' | 'pglite';
@@ -68,7 +85,7 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config
       extensions: { citext },
       loadDataDir,
     });
-    const db = knex({ client: ClientPGLite, connection: () => ({ pglite }), log } as Knex.Config);
+    const db = knex({ client: PGliteClient as unknown as typeof ClientPGLite, connection: () => ({ pglite }), log } as Knex.Config);
     return {
       knex: db,
       kind: 'pglite',
