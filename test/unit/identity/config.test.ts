@@ -34,7 +34,7 @@ describe('configuration', () => {
   });
 
   it('treats blank values as unset and trims the base URL’s trailing slash', () => {
-    const config = loadConfig({ DATABASE_URL: '  ', SESSION_SECRET: '', ...{ APP_BASE_URL: 'https://x.example//' } });
+    const config = loadConfig({ DATABASE_URL: '  ', SESSION_SECRET: '', APP_BASE_URL: 'https://x.example//' });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.sessionSecret).toBeUndefined();
     expect(config.appBaseUrl).toBe('https://x.example');
