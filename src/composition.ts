@@ -79,7 +79,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   const clock = overrides.clock ?? systemClock;
   const db =
     overrides.db ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     if (!overrides.migrated) await migrateToLatest(db.knex);
   } catch (err) {

@@ -77,22 +77,27 @@ export class ConfigError extends Error {
   }
 }
 
+// Checked on the raw values, so they are reported together with any other bad variable.
+function missingInProduction(env: Env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const blank = (value: string | undefined) => value === undefined || value.trim() === '';
+  return (['SESSION_SECRET', 'APP_BASE_URL'] as const)
+    .filter((name) => blank(env[name]))
+    .map((name) => `${name}: required when NODE_ENV=production`);
+}
+
 export function loadConfig(env: Env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    );
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  problems.push(...missingInProduction(env));
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
-  const problems: string[] = [];
   const production = v.NODE_ENV === 'production';
-  if (production && !v.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production');
-  if (production && !v.APP_BASE_URL) problems.push('APP_BASE_URL: required when NODE_ENV=production');
   const hasProviders = Boolean(v.SENDGRID_API_KEY);
   // Demo mode shows codes on screen: never in production unless someone forces it on purpose.
   const demoMode = v.DEMO_MODE ?? (!production && !hasProviders);
-  if (problems.length) throw new ConfigError(problems);
 
   return {
     env: v.NODE_ENV,

@@ -56,6 +56,10 @@ export class UserManager {
     return this.deps.store.list(this.deps.knex, options);
   }
 
+  countUsers() {
+    return this.deps.store.count(this.deps.knex);
+  }
+
   getRoles(userId: string) {
     return this.deps.store.getRoles(this.deps.knex, userId);
   }
