@@ -53,9 +53,12 @@ export class UserLoginStore {
   }
 
   async remove(db: Queryable, userId: string, loginProvider: string, providerKey: string): Promise<boolean> {
-    const n = await db('user_logins')
+    // RETURNING rather than the affected-row count: inside a transaction knex-pglite returns
+    // its raw result object instead of a number.
+    const rows = await db('user_logins')
       .where({ user_id: userId, login_provider: loginProvider, provider_key: providerKey })
-      .delete();
-    return n > 0;
+      .delete()
+      .returning('provider_key');
+    return rows.length > 0;
   }
 }

@@ -72,6 +72,7 @@ export function createExternalLoginController(services: Services, options: Exter
       if (!google) return failure(res);
       const outcome = await google.callback(req, res);
       if (!outcome.ok) {
+        delete req.session.pendingExternalLogin;
         await audit.record(db.knex, { userId: req.user?.id ?? null, type: 'ExternalLoginFailed', detail: { provider: 'Google', reason: outcome.reason }, context: auditContext(req) });
         return failure(res);
       }
