@@ -42,10 +42,10 @@ function bearer(req: IncomingMessage): string | undefined {
  * need it to behave like Google: codes work once and only with the right client secret and
  * redirect_uri; user info answers only for a token it issued, with the chosen person's claims.
  */
-export async function startFakeGoogle(): Promise<FakeGoogle> {
+export async function startFakeGoogle(port = 0): Promise<FakeGoogle> {
   const server = new OAuth2Server();
   await server.issuer.keys.generate('RS256');
-  await server.start(0, '127.0.0.1');
+  await server.start(port, '127.0.0.1');
   const base = server.issuer.url!.replace(/\/$/, '');
   const codes = new Map<string, IssuedCode>();
   const tokens = new Map<string, GoogleUser>();
