@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 const NEW_PASSWORD = 'another long passphrase 99';
-const sessionCookie = (agent: Agent, res: { headers: Record<string, unknown> }) =>
+const sessionCookie = (res: { headers: Record<string, unknown> }) =>
   String((res.headers['set-cookie'] as string[] | undefined)?.find((c) => c.startsWith('gatehouse.sid=')) ?? '');
 
 const change = (agent: Agent, fields: Record<string, string>) =>
@@ -26,7 +26,7 @@ describe('change password', () => {
     const res = await change(agent, {});
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/manage?message=ChangePasswordSuccess');
-    expect(sessionCookie(agent, res)).toMatch(/^gatehouse\.sid=/);
+    expect(sessionCookie(res)).toMatch(/^gatehouse\.sid=/);
     const manage = await agent.get(res.headers.location);
     expect(manage.status).toBe(200);
     expect(manage.text).toContain('Your password has been changed.');
