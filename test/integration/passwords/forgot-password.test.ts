@@ -67,6 +67,16 @@ describe('forgot password', () => {
     expect(bad.text).toContain('The Email field is not a valid e-mail address.');
   });
 
+  it("accepts Chrome's same-origin post under Referrer-Policy: no-referrer (Origin: null), not a cross-site one", async () => {
+    const agent = world.agent();
+    const page = await agent.get('/account/forgot-password');
+    const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    const send = (site: string) =>
+      agent.post('/account/forgot-password').set('Origin', 'null').set('Sec-Fetch-Site', site).type('form').send({ email: 'nobody@example.com', _csrf });
+    expect((await send('same-origin')).status).toBe(200);
+    expect((await send('cross-site')).status).toBe(403);
+  });
+
   it('refuses a POST without a CSRF token', async () => {
     const res = await world.agent().post('/account/forgot-password').type('form').send({ email: 'known@example.com' });
     expect(res.status).toBe(403);
