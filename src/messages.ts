@@ -19,7 +19,6 @@ export const pageMessages = {
   mustConfirmEmail: 'You must have a confirmed email to log on.',
   checkEmailToConfirm: 'Please check your email and confirm your email address.',
   checkEmailToReset: 'Please check your email to reset your password.',
-  passwordReset: 'Your password has been reset.',
   tooManySignInAttempts: 'Too many sign-in attempts. Please wait a few minutes and try again.',
   tooManyResetRequests: 'Too many requests. Please wait a while and try again.',
   externalLoginFailure: 'Unsuccessful login with service.',
