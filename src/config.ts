@@ -45,6 +45,12 @@ const schema = z.object({
   SENDGRID_BASE_URL: optionalUrl,
   MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
   EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
+  RESET_TOKEN_MINUTES: int(60, 5, 24 * 60),
+  GOOGLE_CLIENT_ID: optional,
+  GOOGLE_CLIENT_SECRET: optional,
+  GOOGLE_AUTHORIZATION_URL: optionalUrl,
+  GOOGLE_TOKEN_URL: optionalUrl,
+  GOOGLE_USERINFO_URL: optionalUrl,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -68,6 +74,17 @@ export interface Config {
   email: { from: string; sendgridApiKey?: string; sendgridBaseUrl?: string };
   messagingTimeoutMs: number;
   emailTokenHours: number;
+  resetTokenMinutes: number;
+  /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are not both set. */
+  google?: GoogleConfig;
+}
+
+export interface GoogleConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  userInfoUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +109,10 @@ export function loadConfig(env: Env): Config {
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
   problems.push(...missingInProduction(env));
+  const blank = (value: string | undefined) => value === undefined || value.trim() === '';
+  if (blank(env.GOOGLE_CLIENT_ID) !== blank(env.GOOGLE_CLIENT_SECRET)) {
+    problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: set both to offer Google sign-in, or neither');
+  }
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
   const production = v.NODE_ENV === 'production';
@@ -126,5 +147,16 @@ export function loadConfig(env: Env): Config {
     },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
+    resetTokenMinutes: v.RESET_TOKEN_MINUTES,
+    google:
+      v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET
+        ? {
+            clientId: v.GOOGLE_CLIENT_ID,
+            clientSecret: v.GOOGLE_CLIENT_SECRET,
+            authorizationUrl: v.GOOGLE_AUTHORIZATION_URL ?? 'https://accounts.google.com/o/oauth2/v2/auth',
+            tokenUrl: v.GOOGLE_TOKEN_URL ?? 'https://oauth2.googleapis.com/token',
+            userInfoUrl: v.GOOGLE_USERINFO_URL ?? 'https://openidconnect.googleapis.com/v1/userinfo',
+          }
+        : undefined,
   };
 }

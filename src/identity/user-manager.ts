@@ -101,7 +101,7 @@ export class UserManager {
     return { succeeded: true, value: { link } };
   }
 
-  private async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
+  async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
     const code = await this.deps.tokens.issue(trx, {
       userId: user.id,
       purpose: 'EmailConfirmation',

@@ -3,6 +3,12 @@ import type { Services } from '../composition.js';
 import { createAccountController } from './controllers/account-controller.js';
 import { createHomeController } from './controllers/home-controller.js';
 import { createManageController } from './controllers/manage-controller.js';
+import { createExternalLoginController } from './controllers/external-login-controller.js';
+import { createManageLoginsController } from './controllers/manage-logins-controller.js';
+import { createManagePasswordController } from './controllers/manage-password-controller.js';
+import { createPasswordController } from './controllers/password-controller.js';
+import { createGoogleAuth } from './google-auth.js';
+import { createSignInThrottle } from './middleware/sign-in-throttle.js';
 import type { createCsrfProtection } from './middleware/csrf.js';
 import { requireSignedIn } from './middleware/current-user.js';
 
@@ -16,7 +22,20 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   const home = createHomeController();
   const account = createAccountController(services, options);
   const manage = createManageController(services);
+  const google = createGoogleAuth(services.config.google, services.config.appBaseUrl, services.clock);
+  const signInThrottle = createSignInThrottle(services);
+  const passwords = createPasswordController(services, { clearSignInThrottle: signInThrottle.clearAccount });
+  const managePassword = createManagePasswordController(services, options);
+  const manageLogins = createManageLoginsController(services, { ...options, google });
+  const external = createExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
   const r = Router();
+
+  r.use(signInThrottle.recognizeDevice);
+  r.use((_req, res, next) => {
+    // The sign-in page offers Google only when it is configured.
+    res.locals.externalProviders = google?.providers ?? [];
+    next();
+  });
 
   r.get('/', home.index);
 
@@ -24,10 +43,26 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.post('/account/register', account.register);
   r.get('/account/confirm-email', account.confirmEmail);
   r.get('/account/login', account.loginForm);
-  r.post('/account/login', account.login);
+  r.post('/account/login', signInThrottle.throttle, account.login);
   r.post('/account/log-off', account.logOff);
 
-  r.get('/manage', requireSignedIn, manage.index);
+  r.get('/manage', requireSignedIn, manageLogins.exposeLoginCount, manage.index);
+
+  r.get('/account/forgot-password', passwords.forgotPasswordForm);
+  r.post('/account/forgot-password', passwords.forgotPassword);
+  r.get('/account/reset-password', passwords.resetPasswordForm);
+  r.post('/account/reset-password', passwords.resetPassword);
+  r.post('/account/external-login', external.externalLogin);
+  r.get('/account/external-login-callback', external.externalLoginCallback);
+  r.get('/account/external-login-confirmation', external.confirmationForm);
+  r.post('/account/external-login-confirmation', external.confirmation);
+  r.get('/manage/change-password', requireSignedIn, managePassword.changePasswordForm);
+  r.post('/manage/change-password', requireSignedIn, managePassword.changePassword);
+  r.get('/manage/set-password', requireSignedIn, managePassword.setPasswordForm);
+  r.post('/manage/set-password', requireSignedIn, managePassword.setPassword);
+  r.get('/manage/logins', requireSignedIn, manageLogins.logins);
+  r.post('/manage/link-login', requireSignedIn, manageLogins.linkLogin);
+  r.post('/manage/remove-login', requireSignedIn, manageLogins.removeLogin);
 
   return r;
 }
