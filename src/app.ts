@@ -56,7 +56,9 @@ export function createApp(services: Services): AppHandle {
           objectSrc: ["'none'"],
           baseUri: ["'none'"],
           frameAncestors: ["'none'"],
-          formAction: ["'self'"],
+          // Chrome applies form-action to the redirect after a POST: the Google button's POST
+          // ends at the provider's authorization page.
+          formAction: ["'self'", ...(config.google ? [new URL(config.google.authorizationUrl).origin] : [])],
           ...(production ? { upgradeInsecureRequests: [] } : {}),
         },
       },

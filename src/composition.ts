@@ -6,6 +6,9 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AuditLog } from './identity/audit-log.js';
+import { ExternalLoginManager } from './identity/external-logins.js';
+import { PasswordResetManager } from './identity/password-reset.js';
+import { UserLoginStore } from './identity/user-login-store.js';
 import { systemClock, type Clock } from './identity/clock.js';
 import { createPasswordHasher, type PasswordHasher } from './identity/password-hasher.js';
 import { RateLimiter } from './identity/rate-limiter.js';
@@ -33,6 +36,8 @@ export interface Services extends TwoFactorServices {
   rateLimiter: RateLimiter;
   users: UserManager;
   signIn: SignInManager;
+  externalLogins: ExternalLoginManager;
+  passwordReset: PasswordResetManager;
   close(): Promise<void>;
 }
 
@@ -80,7 +85,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   const clock = overrides.clock ?? systemClock;
   const db =
     overrides.db ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     if (!overrides.migrated) await migrateToLatest(db.knex);
   } catch (err) {
@@ -114,9 +119,13 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
   const signIn = new SignInManager({ knex: db.knex, users, audit });
+  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins: new UserLoginStore(), users, outbox, audit });
+  const resetTokenTtlMs = config.resetTokenMinutes * 60_000;
+  const passwordReset = new PasswordResetManager({ knex: db.knex, store, tokens, hasher, users, outbox, audit, resetTokenTtlMs });
   const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
   return {
     config, db, logger, clock, keys, hasher, store, tokens, audit, outbox, rateLimiter, users, signIn,
+    externalLogins, passwordReset,
     ...twoFactorServices,
     async close() {
       await outbox.drain();

@@ -74,27 +74,41 @@ export interface TwoFactorConfigPart {
 const TWILIO_VARS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'] as const;
 const ASPSMS_VARS = ['ASPSMS_USER_KEY', 'ASPSMS_PASSWORD', 'ASPSMS_ORIGINATOR'] as const;
 
-/** Reports a half-configured provider instead of silently falling back to the outbox. */
-function checkComplete(v: TwoFactorEnv, names: readonly (keyof TwoFactorEnv)[], problems: string[]): boolean {
-  const missing = names.filter((n) => !v[n]);
-  if (missing.length > 0 && missing.length < names.length) {
-    for (const name of missing) problems.push(`${name}: required when ${names.filter((n) => v[n]).join(', ')} is set`);
+type RawEnv = Record<string, string | undefined>;
+const isSet = (env: RawEnv, name: string) => (env[name] ?? '').trim() !== '';
+const allSet = (env: RawEnv, names: readonly string[]) => names.every((n) => isSet(env, n));
+
+/** A half-configured provider is reported, never silently replaced by the outbox. */
+function missingOf(env: RawEnv, names: readonly string[]): string[] {
+  const given = names.filter((n) => isSet(env, n));
+  if (given.length === 0 || given.length === names.length) return [];
+  return names.filter((n) => !isSet(env, n)).map((n) => `${n}: required when ${given.join(', ')} is set`);
+}
+
+/**
+ * Checked on the raw environment, so these problems are reported together with every other
+ * bad variable (config.ts collects them all before refusing to start).
+ */
+export function smsProviderProblems(env: RawEnv): string[] {
+  const problems = [...missingOf(env, TWILIO_VARS), ...missingOf(env, ASPSMS_VARS)];
+  const chosen = (env.SMS_PROVIDER ?? '').trim();
+  if (chosen === 'twilio' && !allSet(env, TWILIO_VARS)) problems.push(`SMS_PROVIDER: twilio needs ${TWILIO_VARS.join(', ')}`);
+  if (chosen === 'aspsms' && !allSet(env, ASPSMS_VARS)) problems.push(`SMS_PROVIDER: aspsms needs ${ASPSMS_VARS.join(', ')}`);
+  if (!chosen && allSet(env, TWILIO_VARS) && allSet(env, ASPSMS_VARS)) {
+    problems.push('SMS_PROVIDER: both Twilio and ASPSMS are configured; set twilio or aspsms');
   }
-  return missing.length === 0;
+  return problems;
 }
 
-export function chooseSmsProvider(v: TwoFactorEnv, problems: string[]): SmsProviderName {
-  const twilio = checkComplete(v, TWILIO_VARS, problems);
-  const aspsms = checkComplete(v, ASPSMS_VARS, problems);
-  if (v.SMS_PROVIDER === 'twilio' && !twilio) problems.push(`SMS_PROVIDER: twilio needs ${TWILIO_VARS.join(', ')}`);
-  if (v.SMS_PROVIDER === 'aspsms' && !aspsms) problems.push(`SMS_PROVIDER: aspsms needs ${ASPSMS_VARS.join(', ')}`);
+function chooseSmsProvider(v: TwoFactorEnv): SmsProviderName {
   if (v.SMS_PROVIDER) return v.SMS_PROVIDER;
-  if (twilio && aspsms) problems.push('SMS_PROVIDER: both Twilio and ASPSMS are configured; set twilio or aspsms');
-  return twilio ? 'twilio' : aspsms ? 'aspsms' : 'outbox';
+  const env = v as unknown as RawEnv;
+  return allSet(env, TWILIO_VARS) ? 'twilio' : allSet(env, ASPSMS_VARS) ? 'aspsms' : 'outbox';
 }
 
-export function twoFactorConfig(v: TwoFactorEnv, problems: string[]): TwoFactorConfigPart {
-  const provider = chooseSmsProvider(v, problems);
+/** The two-factor settings from validated values (after `smsProviderProblems` found none). */
+export function twoFactorConfig(v: TwoFactorEnv): TwoFactorConfigPart {
+  const provider = chooseSmsProvider(v);
   return {
     sms: {
       provider,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { twoFactorConfig, twoFactorEnvShape, type TwoFactorConfigPart } from './config-two-factor.js';
+import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactorConfigPart } from './config-two-factor.js';
 
 /**
  * The only reader of `process.env`. `loadConfig` validates every variable at once and throws a
@@ -46,6 +46,12 @@ const schema = z.object({
   SENDGRID_BASE_URL: optionalUrl,
   MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
   EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
+  RESET_TOKEN_MINUTES: int(60, 5, 24 * 60),
+  GOOGLE_CLIENT_ID: optional,
+  GOOGLE_CLIENT_SECRET: optional,
+  GOOGLE_AUTHORIZATION_URL: optionalUrl,
+  GOOGLE_TOKEN_URL: optionalUrl,
+  GOOGLE_USERINFO_URL: optionalUrl,
   ...twoFactorEnvShape,
 });
 
@@ -70,6 +76,17 @@ export interface Config extends TwoFactorConfigPart {
   email: { from: string; sendgridApiKey?: string; sendgridBaseUrl?: string };
   messagingTimeoutMs: number;
   emailTokenHours: number;
+  resetTokenMinutes: number;
+  /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are not both set. */
+  google?: GoogleConfig;
+}
+
+export interface GoogleConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  userInfoUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -79,24 +96,34 @@ export class ConfigError extends Error {
   }
 }
 
+// Checked on the raw values, so they are reported together with any other bad variable.
+function missingInProduction(env: Env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const blank = (value: string | undefined) => value === undefined || value.trim() === '';
+  return (['SESSION_SECRET', 'APP_BASE_URL'] as const)
+    .filter((name) => blank(env[name]))
+    .map((name) => `${name}: required when NODE_ENV=production`);
+}
+
 export function loadConfig(env: Env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    );
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  problems.push(...missingInProduction(env));
+  problems.push(...smsProviderProblems(env));
+  const blank = (value: string | undefined) => value === undefined || value.trim() === '';
+  if (blank(env.GOOGLE_CLIENT_ID) !== blank(env.GOOGLE_CLIENT_SECRET)) {
+    problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: set both to offer Google sign-in, or neither');
   }
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
-  const problems: string[] = [];
   const production = v.NODE_ENV === 'production';
-  if (production && !v.SESSION_SECRET) problems.push('SESSION_SECRET: required when NODE_ENV=production');
-  if (production && !v.APP_BASE_URL) problems.push('APP_BASE_URL: required when NODE_ENV=production');
-  const twoFactor = twoFactorConfig(v, problems);
+  const twoFactor = twoFactorConfig(v);
   // Demo mode only when no email AND no SMS provider is configured, so a real code is never shown.
   const hasProviders = Boolean(v.SENDGRID_API_KEY) || twoFactor.sms.provider !== 'outbox';
   // Demo mode shows codes on screen: never in production unless someone forces it on purpose.
   const demoMode = v.DEMO_MODE ?? (!production && !hasProviders);
-  if (problems.length) throw new ConfigError(problems);
 
   return {
     env: v.NODE_ENV,
@@ -125,6 +152,17 @@ export function loadConfig(env: Env): Config {
     },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
+    resetTokenMinutes: v.RESET_TOKEN_MINUTES,
+    google:
+      v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET
+        ? {
+            clientId: v.GOOGLE_CLIENT_ID,
+            clientSecret: v.GOOGLE_CLIENT_SECRET,
+            authorizationUrl: v.GOOGLE_AUTHORIZATION_URL ?? 'https://accounts.google.com/o/oauth2/v2/auth',
+            tokenUrl: v.GOOGLE_TOKEN_URL ?? 'https://oauth2.googleapis.com/token',
+            userInfoUrl: v.GOOGLE_USERINFO_URL ?? 'https://openidconnect.googleapis.com/v1/userinfo',
+          }
+        : undefined,
     ...twoFactor,
   };
 }

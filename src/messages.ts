@@ -9,6 +9,8 @@ export const statusMessages: Record<string, string> = {
   AddPhoneSuccess: 'The phone number was added.',
   RemovePhoneSuccess: 'Your phone number was removed.',
   RemoveLoginSuccess: 'The external login was removed.',
+  AddLoginSuccess: 'The external login was added.',
+  LoginAlreadyLinked: 'This login is already linked to another account.',
   Error: 'An error has occurred.',
 };
 
@@ -17,6 +19,9 @@ export const pageMessages = {
   mustConfirmEmail: 'You must have a confirmed email to log on.',
   checkEmailToConfirm: 'Please check your email and confirm your email address.',
   checkEmailToReset: 'Please check your email to reset your password.',
+  tooManySignInAttempts: 'Too many sign-in attempts. Please wait a few minutes and try again.',
+  tooManyResetRequests: 'Too many requests. Please wait a while and try again.',
+  externalLoginFailure: 'Unsuccessful login with service.',
   lockedOutTitle: 'Locked out.',
   lockedOut: 'This account has been locked out, please try again later.',
   invalidToken: 'Invalid token.',
@@ -44,6 +49,14 @@ export const emails = {
   resetPassword: (link: string): EmailContent => ({
     subject: 'Reset Password',
     body: `Please reset your password by clicking here: ${link}`,
+  }),
+  externalLoginForExistingEmail: (provider: string, loginLink: string): EmailContent => ({
+    subject: 'You already have an account',
+    body:
+      `Someone, perhaps you, tried to create an account with a ${provider} sign-in using this ` +
+      'email address, which already has an account. Nothing was linked. To sign in with ' +
+      `${provider}, sign in at ${loginLink} first, then add the login under Manage. ` +
+      'If it was not you, you can ignore this email: nothing has changed.',
   }),
   passwordChanged: (): EmailContent => ({
     subject: 'Your password was changed',

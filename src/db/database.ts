@@ -5,11 +5,29 @@ import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
 // Return timestamps as JS Dates and bigints (count(*)) as numbers on the pg driver, so the
 // store sees the same types on both databases.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/**
+ * knex-pglite 0.14 labels each result with the knex method upper-cased, so a delete comes back
+ * as 'DEL' where knex's Postgres dialect expects 'DELETE'; knex then handed back the raw driver
+ * result instead of the number of rows deleted (so `UserStore.delete` always said false).
+ */
+interface KnexResponseProcessor {
+  processResponse(obj: { method?: string }, runner: unknown): unknown;
+}
+// knex's typings leave `processResponse` out, though every dialect implements it.
+const PGliteBase = ClientPGLite as unknown as new (config: Knex.Config) => KnexResponseProcessor;
+
+class PGliteClient extends PGliteBase {
+  override processResponse(obj: { method?: string }, runner: unknown) {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
 
 export interface Database {
   knex: Knex;
@@ -26,6 +44,18 @@ export interface DatabaseOptions {
   /** A PGlite snapshot (from `dumpDataDir`) to start from: a migrated database in ~0.6 s. */
   loadDataDir?: Blob;
   poolMax?: number;
+  /** Where knex's own warnings go; without it knex prints them, stack and all, on stdout. */
+  logger?: Pick<Logger, 'warn' | 'error' | 'debug'>;
+}
+
+function knexLog(logger: DatabaseOptions['logger']): Knex.Config['log'] {
+  if (!logger) return undefined;
+  return {
+    warn: (message: unknown) => logger.warn({ knex: message }, 'database warning'),
+    deprecate: (message: unknown) => logger.warn({ knex: message }, 'database deprecation'),
+    error: (message: unknown) => logger.error({ knex: message }, 'database error'),
+    debug: (message: unknown) => logger.debug({ knex: message }, 'database debug'),
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -35,13 +65,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connection: options.databaseUrl,
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: 10_000,
+      log: knexLog(options.logger),
     });
     return { knex: db, kind: 'postgres', close: () => db.destroy() };
   }
-  return openPGlite(options.dataDir ?? 'memory://', options.loadDataDir);
+  return openPGlite(options.dataDir ?? 'memory://', options.loadDataDir, knexLog(options.logger));
 }
 
-async function openPGlite(dataDir: string, loadDataDir?: Blob): Promise<Database> {
+async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config['log']): Promise<Database> {
   let lock: DataDirLock | undefined;
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) {
@@ -54,7 +85,7 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob): Promise<Database
       extensions: { citext },
       loadDataDir,
     });
-    const db = knex({ client: ClientPGLite, connection: () => ({ pglite }) } as Knex.Config);
+    const db = knex({ client: PGliteClient as unknown as typeof ClientPGLite, connection: () => ({ pglite }), log } as Knex.Config);
     return {
       knex: db,
       kind: 'pglite',

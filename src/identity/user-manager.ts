@@ -56,6 +56,10 @@ export class UserManager {
     return this.deps.store.list(this.deps.knex, options);
   }
 
+  countUsers() {
+    return this.deps.store.count(this.deps.knex);
+  }
+
   getRoles(userId: string) {
     return this.deps.store.getRoles(this.deps.knex, userId);
   }
@@ -97,7 +101,7 @@ export class UserManager {
     return { succeeded: true, value: { link } };
   }
 
-  private async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
+  async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
     const code = await this.deps.tokens.issue(trx, {
       userId: user.id,
       purpose: 'EmailConfirmation',

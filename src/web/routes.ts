@@ -3,9 +3,15 @@ import type { Services } from '../composition.js';
 import { createAccountController } from './controllers/account-controller.js';
 import { createHomeController } from './controllers/home-controller.js';
 import { createManageController } from './controllers/manage-controller.js';
+import { createExternalLoginController } from './controllers/external-login-controller.js';
+import { createManageLoginsController } from './controllers/manage-logins-controller.js';
+import { createManagePasswordController } from './controllers/manage-password-controller.js';
+import { createPasswordController } from './controllers/password-controller.js';
 import { createPhoneController } from './controllers/phone-controller.js';
 import { createTwoFactorController } from './controllers/two-factor-controller.js';
 import { createTwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
+import { createGoogleAuth } from './google-auth.js';
+import { createSignInThrottle } from './middleware/sign-in-throttle.js';
 import type { createCsrfProtection } from './middleware/csrf.js';
 import { requireSignedIn } from './middleware/current-user.js';
 
@@ -19,10 +25,23 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   const home = createHomeController();
   const account = createAccountController(services, options);
   const manage = createManageController(services);
+  const google = createGoogleAuth(services.config.google, services.config.appBaseUrl, services.clock);
+  const signInThrottle = createSignInThrottle(services);
+  const passwords = createPasswordController(services, { clearSignInThrottle: signInThrottle.clearAccount });
+  const managePassword = createManagePasswordController(services, options);
+  const manageLogins = createManageLoginsController(services, { ...options, google });
+  const external = createExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
   const twoFactor = createTwoFactorController(services, options);
   const phone = createPhoneController(services, options);
   const twoFactorSettings = createTwoFactorSettingsController(services, options);
   const r = Router();
+
+  r.use(signInThrottle.recognizeDevice);
+  r.use((_req, res, next) => {
+    // The sign-in page offers Google only when it is configured.
+    res.locals.externalProviders = google?.providers ?? [];
+    next();
+  });
 
   r.get('/', home.index);
 
@@ -30,7 +49,7 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.post('/account/register', account.register);
   r.get('/account/confirm-email', account.confirmEmail);
   r.get('/account/login', account.loginForm);
-  r.post('/account/login', account.login);
+  r.post('/account/login', signInThrottle.throttle, account.login);
   r.post('/account/log-off', account.logOff);
   // Open only to a visitor with a fresh pending two-factor sign-in (checked in the controller).
   r.get('/account/send-code', twoFactor.sendCodeForm);
@@ -38,7 +57,7 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.get('/account/verify-code', twoFactor.verifyCodeForm);
   r.post('/account/verify-code', twoFactor.verifyCode);
 
-  r.get('/manage', requireSignedIn, manage.index);
+  r.get('/manage', requireSignedIn, manageLogins.exposeLoginCount, manage.index);
   r.get('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumberForm);
   r.post('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumber);
   r.get('/manage/verify-phone-number', requireSignedIn, phone.verifyPhoneNumberForm);
@@ -48,6 +67,22 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.post('/manage/disable-two-factor', requireSignedIn, twoFactorSettings.disableTwoFactor);
   r.post('/manage/remember-browser', requireSignedIn, twoFactorSettings.rememberBrowser);
   r.post('/manage/forget-browser', requireSignedIn, twoFactorSettings.forgetBrowser);
+
+  r.get('/account/forgot-password', passwords.forgotPasswordForm);
+  r.post('/account/forgot-password', passwords.forgotPassword);
+  r.get('/account/reset-password', passwords.resetPasswordForm);
+  r.post('/account/reset-password', passwords.resetPassword);
+  r.post('/account/external-login', external.externalLogin);
+  r.get('/account/external-login-callback', external.externalLoginCallback);
+  r.get('/account/external-login-confirmation', external.confirmationForm);
+  r.post('/account/external-login-confirmation', external.confirmation);
+  r.get('/manage/change-password', requireSignedIn, managePassword.changePasswordForm);
+  r.post('/manage/change-password', requireSignedIn, managePassword.changePassword);
+  r.get('/manage/set-password', requireSignedIn, managePassword.setPasswordForm);
+  r.post('/manage/set-password', requireSignedIn, managePassword.setPassword);
+  r.get('/manage/logins', requireSignedIn, manageLogins.logins);
+  r.post('/manage/link-login', requireSignedIn, manageLogins.linkLogin);
+  r.post('/manage/remove-login', requireSignedIn, manageLogins.removeLogin);
 
   return r;
 }

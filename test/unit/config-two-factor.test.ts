@@ -46,6 +46,13 @@ describe('two-factor configuration', () => {
     expect(problemsOf({ SMS_PROVIDER: 'aspsms' })).toEqual(['SMS_PROVIDER: aspsms needs ASPSMS_USER_KEY, ASPSMS_PASSWORD, ASPSMS_ORIGINATOR']);
   });
 
+  it('reports a half-configured provider together with every other bad variable', () => {
+    expect(problemsOf({ PORT: 'eighty', ASPSMS_USER_KEY: 'key', ASPSMS_PASSWORD: 'pw' })).toEqual([
+      expect.stringMatching(/^PORT:/),
+      'ASPSMS_ORIGINATOR: required when ASPSMS_USER_KEY, ASPSMS_PASSWORD is set',
+    ]);
+  });
+
   it('asks which provider to use when both are configured', () => {
     expect(problemsOf({ ...twilio, ...aspsms })).toEqual(['SMS_PROVIDER: both Twilio and ASPSMS are configured; set twilio or aspsms']);
     expect(loadConfig({ ...twilio, ...aspsms, SMS_PROVIDER: 'aspsms' }).sms.provider).toBe('aspsms');

@@ -26,8 +26,9 @@ export function createCsrfProtection(appOrigin: string) {
     const fetchSite = req.get('sec-fetch-site');
     if (fetchSite === 'cross-site') return true;
     const origin = req.get('origin');
-    // Browsers send "null" from pages with Referrer-Policy no-referrer: unknown, not hostile.
-    if (!origin || origin === 'null') return false;
+    // Under `Referrer-Policy: no-referrer` Chrome sends `Origin: null` even on same-origin form
+    // posts; its Sec-Fetch-Site header then says where the post really came from.
+    if (!origin || origin === 'null') return origin === 'null' && fetchSite !== 'same-origin';
     const host = req.get('host');
     return origin !== appOrigin && !(host && (origin === `http://${host}` || origin === `https://${host}`));
   }

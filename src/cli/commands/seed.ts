@@ -1,0 +1,77 @@
+import { CliError } from '../cli-error.js';
+import { checkPolicy, cliAuditContext, type Command } from '../command.js';
+import { readPassword } from '../password-input.js';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_ROLE = 'Admin';
+
+/**
+ * The seeded administrator of the sample, without its fixed default password (case K87): the
+ * password comes from stdin, ADMIN_PASSWORD or (with a warning) argv, and must pass the
+ * registration policy. Re-running is safe: it ensures the role and leaves the password and
+ * 2FA alone unless --force is given.
+ */
+export const seed: Command = {
+  name: 'seed',
+  summary: `Create ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (safe to re-run)`,
+  usage: 'seed [--password-stdin | --password P] [--force]',
+  options: {
+    'password-stdin': { type: 'boolean', description: 'read the password from stdin (one line)' },
+    password: { type: 'string', value: 'P', description: 'the password (visible in `ps`; prefer stdin or ADMIN_PASSWORD)' },
+    force: { type: 'boolean', description: 'when the admin exists, set this password (ends its sessions)' },
+  },
+  mutates: true,
+  async prepare({ values, config, io }) {
+    const password = await readPassword(
+      {
+        argv: values.password as string | undefined,
+        stdin: values['password-stdin'] === true,
+        env: { name: 'ADMIN_PASSWORD', value: io.env.ADMIN_PASSWORD },
+      },
+      io,
+    );
+    if (password === undefined) {
+      throw new CliError('no password: pipe one with --password-stdin or set ADMIN_PASSWORD (there is no default)');
+    }
+    checkPolicy(password, config);
+    const force = values.force === true;
+
+    return async ({ users, audit, db }) => {
+      const context = cliAuditContext();
+      const existing = await users.findByEmail(ADMIN_EMAIL);
+      if (!existing) {
+        const created = await users.createUser({
+          email: ADMIN_EMAIL,
+          password,
+          emailConfirmed: true,
+          lockoutEnabled: false,
+          roles: [ADMIN_ROLE],
+          context,
+        });
+        if (!created.succeeded) throw new CliError(created.errors.join(' '));
+        await audit.record(db.knex, { userId: created.value.id, type: 'AdminSeeded', detail: { created: true }, context });
+        io.stdout(`Created ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (email confirmed, lockout disabled).\n`);
+        return;
+      }
+
+      const hasRole = (await users.getRoles(existing.id)).some((r) => r.toLowerCase() === ADMIN_ROLE.toLowerCase());
+      if (!hasRole) await users.addToRole(existing.id, ADMIN_ROLE, context);
+      if (force) {
+        const changed = await users.storeNewPassword(existing, password, 'PasswordReset', context);
+        if (!changed.succeeded) throw new CliError(`password rejected: ${changed.errors.join(' ')}`);
+      }
+      await audit.record(db.knex, {
+        userId: existing.id,
+        type: 'AdminSeeded',
+        detail: { created: false, roleAdded: !hasRole, passwordChanged: force },
+        context,
+      });
+      io.stdout(
+        `${ADMIN_EMAIL} already exists; ${hasRole ? `it already has role ${ADMIN_ROLE}` : `added role ${ADMIN_ROLE}`}; ` +
+          (force
+            ? 'password changed (its sessions have ended).\n'
+            : 'password left unchanged (use --force to set it).\n'),
+      );
+    };
+  },
+};

@@ -1,0 +1,157 @@
+import type { Knex } from 'knex';
+import { emails, statusMessages } from '../messages.js';
+import type { Outbox } from '../messaging/outbox.js';
+import type { AuditContext, AuditLog } from './audit-log.js';
+import type { SignInResult } from './sign-in-manager.js';
+import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from './user-login-store.js';
+import type { IdentityResult, UserManager } from './user-manager.js';
+import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
+
+/** What a provider told us about the person who just signed in with it. */
+export interface ExternalLoginInfo extends UserLoginInfo {
+  email: string | null;
+  /** The provider vouches that this person controls `email` (Google's email_verified). */
+  emailVerified: boolean;
+}
+
+export interface ExternalLoginDeps {
+  knex: Knex;
+  store: UserStore;
+  logins: UserLoginStore;
+  users: UserManager;
+  outbox: Outbox;
+  audit: AuditLog;
+}
+
+export type CreateWithLoginResult =
+  | { outcome: 'Created'; user: User }
+  | { outcome: 'ConfirmationSent'; link: string }
+  | { outcome: 'LoginTaken' };
+
+const alreadyLinked = statusMessages.LoginAlreadyLinked;
+
+/**
+ * External logins (ASP.NET Identity's login half of UserManager and SignInManager): finding a
+ * user by provider key, signing in, creating an account from a login, linking and unlinking.
+ * A login is only ever found by (provider, key), never by email, so a provider account can
+ * never take over a local account that happens to share its address.
+ */
+export class ExternalLoginManager {
+  constructor(private readonly deps: ExternalLoginDeps) {}
+
+  async findByLogin(loginProvider: string, providerKey: string): Promise<User | undefined> {
+    const userId = await this.deps.logins.findUserId(this.deps.knex, loginProvider, providerKey);
+    return userId ? this.deps.users.findById(userId) : undefined;
+  }
+
+  getLogins(userId: string): Promise<UserLoginInfo[]> {
+    return this.deps.logins.list(this.deps.knex, userId);
+  }
+
+  /** The seed's sign-in sequence after the provider's step: lockout, confirmation, second factor. */
+  async externalLoginSignIn(login: UserLoginInfo, context?: AuditContext): Promise<SignInResult> {
+    const { audit, knex, users } = this.deps;
+    const method = login.loginProvider;
+    const user = await this.findByLogin(login.loginProvider, login.providerKey);
+    if (!user) return { status: 'Failed' };
+    if (users.isLockedOut(user)) {
+      await audit.record(knex, { userId: user.id, type: 'SignInLockedOut', detail: { method }, context });
+      return { status: 'LockedOut' };
+    }
+    if (!user.emailConfirmed) {
+      await audit.record(knex, { userId: user.id, type: 'SignInNotAllowed', detail: { method, reason: 'EmailNotConfirmed' }, context });
+      return { status: 'NotAllowed' };
+    }
+    // Local two-factor still applies: the provider's sign-in is only the first factor.
+    if (user.twoFactorEnabled) return { status: 'RequiresTwoFactor', user };
+    await audit.record(knex, { userId: user.id, type: 'SignedIn', detail: { method }, context });
+    return { status: 'Succeeded', user };
+  }
+
+  /**
+   * ExternalLoginConfirmation: a new, password-less account holding the login. The account is
+   * confirmed only when the provider verified that very address; otherwise it must be confirmed
+   * by email first. An address that already has an account gets a notice instead, and the page
+   * looks the same, so nobody learns which addresses have accounts.
+   */
+  async createUserWithLogin(email: string, login: ExternalLoginInfo, context?: AuditContext): Promise<CreateWithLoginResult> {
+    const { knex, store, logins, users, outbox, audit } = this.deps;
+    const confirmed = login.emailVerified && login.email !== null && login.email.toLowerCase() === email.toLowerCase();
+    try {
+      const result = await knex.transaction(async (trx): Promise<CreateWithLoginResult> => {
+        if (await logins.findUserId(trx, login.loginProvider, login.providerKey)) return { outcome: 'LoginTaken' };
+        const existing = await store.findByEmail(trx, email);
+        if (existing) {
+          const loginLink = users.link('/account/login', {});
+          const mail = emails.externalLoginForExistingEmail(login.providerDisplayName ?? login.loginProvider, loginLink);
+          await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'ExternalLoginForExistingEmail' });
+          await audit.record(trx, { userId: existing.id, type: 'ExternalRegistrationForExistingEmail', detail: { provider: login.loginProvider }, context });
+          return { outcome: 'ConfirmationSent', link: loginLink };
+        }
+        const user = await store.create(trx, { email, passwordHash: null, emailConfirmed: confirmed });
+        await logins.add(trx, user.id, login);
+        await audit.record(trx, { userId: user.id, type: 'UserRegistered', detail: { provider: login.loginProvider, emailConfirmed: confirmed }, context });
+        await audit.record(trx, { userId: user.id, type: 'ExternalLoginAdded', detail: { provider: login.loginProvider }, context });
+        if (confirmed) return { outcome: 'Created', user };
+        return { outcome: 'ConfirmationSent', link: await users.issueConfirmationLink(trx, user) };
+      });
+      outbox.kick();
+      return result;
+    } catch (err) {
+      // A parallel request won the race for this login or address (the transaction rolled back).
+      if (err instanceof LoginAlreadyLinkedError) return { outcome: 'LoginTaken' };
+      if (err instanceof DuplicateEmailError) return { outcome: 'ConfirmationSent', link: users.link('/account/login', {}) };
+      throw err;
+    }
+  }
+
+  /** Links a login to a signed-in user; a login already held by anyone is refused, never moved. */
+  async addLogin(userId: string, login: UserLoginInfo, context?: AuditContext): Promise<IdentityResult<User>> {
+    const { knex, store, logins, audit } = this.deps;
+    try {
+      const user = await knex.transaction(async (trx) => {
+        const holder = await logins.findUserId(trx, login.loginProvider, login.providerKey);
+        if (holder) throw new LoginAlreadyLinkedError();
+        await logins.add(trx, userId, login);
+        // A new way in is a security-profile change: other sessions end, as in ASP.NET Core.
+        const updated = await store.updateSecurityStamp(trx, userId);
+        await audit.record(trx, { userId, type: 'ExternalLoginAdded', detail: { provider: login.loginProvider }, context });
+        return updated;
+      });
+      if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
+      return { succeeded: true, value: user };
+    } catch (err) {
+      if (err instanceof LoginAlreadyLinkedError) {
+        await audit.record(knex, { userId, type: 'ExternalLoginAddRefused', detail: { provider: login.loginProvider, reason: 'LinkedElsewhere' }, context });
+        return { succeeded: false, errors: [alreadyLinked] };
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Removes a login, but never the last way in (no password and no other login). The user's
+   * row is locked first, so two parallel removals cannot each see "one more left".
+   */
+  async removeLogin(userId: string, loginProvider: string, providerKey: string, context?: AuditContext): Promise<IdentityResult<User>> {
+    const { knex, store, logins, audit } = this.deps;
+    const result = await knex.transaction(async (trx): Promise<IdentityResult<User>> => {
+      const row = await trx('users').where({ id: userId }).forUpdate().first('password_hash');
+      if (!row) return { succeeded: false, errors: ['An error has occurred.'] };
+      const count = await logins.count(trx, userId);
+      if (row.password_hash === null && count <= 1) {
+        return { succeeded: false, errors: ['This is your only way to sign in: set a password or link another login first.'] };
+      }
+      if (!(await logins.remove(trx, userId, loginProvider, providerKey))) {
+        return { succeeded: false, errors: ['An error has occurred.'] };
+      }
+      const updated = await store.updateSecurityStamp(trx, userId);
+      await audit.record(trx, { userId, type: 'ExternalLoginRemoved', detail: { provider: loginProvider }, context });
+      return { succeeded: true, value: updated! };
+    });
+    if (!result.succeeded) {
+      await audit.record(knex, { userId, type: 'ExternalLoginRemoveRefused', detail: { provider: loginProvider }, context });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,105 @@
+import type { Knex } from 'knex';
+import { emails, pageMessages } from '../messages.js';
+import type { Outbox } from '../messaging/outbox.js';
+import type { AuditContext, AuditLog } from './audit-log.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { TokenStore } from './token-store.js';
+import type { IdentityResult, UserManager } from './user-manager.js';
+import type { User, UserStore } from './user-store.js';
+
+export interface PasswordResetDeps {
+  knex: Knex;
+  store: UserStore;
+  tokens: TokenStore;
+  hasher: PasswordHasher;
+  users: UserManager;
+  outbox: Outbox;
+  audit: AuditLog;
+  resetTokenTtlMs: number;
+}
+
+/**
+ * Forgot password, reset password and set password (ASP.NET Identity's
+ * GeneratePasswordResetToken / ResetPassword / AddPassword). Changing a known password stays in
+ * UserManager.changePassword.
+ */
+export class PasswordResetManager {
+  constructor(private readonly deps: PasswordResetDeps) {}
+
+  /**
+   * A single-use token bound to the user, the purpose and the address, issued under the current
+   * stamp: any later credential change voids it, and a newer request replaces it.
+   */
+  generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
+    return this.deps.tokens.issue(trx, {
+      userId: user.id,
+      purpose: 'ResetPassword',
+      target: user.email,
+      securityStamp: user.securityStamp,
+      ttlMs: this.deps.resetTokenTtlMs,
+    });
+  }
+
+  /**
+   * ForgotPassword. Mails a link only to a known, confirmed address, but does the same lookup,
+   * transaction and audit write for any address, and never waits for delivery (the outbox
+   * sends after the response): the answer and its timing say nothing about the address.
+   * Returns the link for demo mode, when one was sent.
+   */
+  async sendPasswordResetLink(email: string, context?: AuditContext): Promise<{ link?: string }> {
+    const { knex, store, users, outbox, audit } = this.deps;
+    const link = await knex.transaction(async (trx) => {
+      const user = await store.findByEmail(trx, email);
+      if (!user || !user.emailConfirmed) {
+        const reason = user ? 'EmailNotConfirmed' : 'UnknownUser';
+        await audit.record(trx, { userId: user?.id ?? null, type: 'PasswordResetNotSent', detail: { reason }, context });
+        return undefined;
+      }
+      const code = await this.generatePasswordResetToken(trx, user);
+      const resetLink = users.link('/account/reset-password', { userId: user.id, code });
+      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.resetPassword(resetLink), secret: code, userId: user.id, purpose: 'ResetPassword' });
+      await audit.record(trx, { userId: user.id, type: 'PasswordResetRequested', context });
+      return resetLink;
+    });
+    outbox.kick();
+    return { link };
+  }
+
+  /**
+   * ResetPassword. Any bad, used, expired or foreign token gives "Invalid token." and changes
+   * nothing. Success rotates the stamp (every session and every other token of the account
+   * ends) and clears a lockout; it never signs in and never turns two-factor off.
+   */
+  async resetPassword(email: string, code: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
+    const { knex, store, tokens, hasher, users, outbox, audit } = this.deps;
+    const problems = users.validatePassword(newPassword);
+    if (problems.length) return { succeeded: false, errors: problems };
+    // Hash before looking anything up, for known and unknown addresses alike: same work, same time.
+    const hash = await hasher.hash(newPassword);
+    const user = await knex.transaction(async (trx) => {
+      const found = await store.findByEmail(trx, email);
+      if (!found) return undefined;
+      const valid = await tokens.consume(trx, { userId: found.id, purpose: 'ResetPassword', target: found.email, securityStamp: found.securityStamp, secret: code });
+      if (!valid) return undefined;
+      await store.setLockoutEnd(trx, found.id, null);
+      const updated = await store.setPasswordHash(trx, found.id, hash);
+      await outbox.enqueue(trx, { channel: 'email', recipient: found.email, ...emails.passwordChanged(), userId: found.id, purpose: 'PasswordChangedNotice' });
+      await audit.record(trx, { userId: found.id, type: 'PasswordReset', context });
+      return updated;
+    });
+    if (!user) {
+      await audit.record(knex, { type: 'PasswordResetFailed', detail: { reason: 'InvalidToken' }, context });
+      return { succeeded: false, errors: [pageMessages.invalidToken] };
+    }
+    outbox.kick();
+    return { succeeded: true, value: user };
+  }
+
+  /** SetPassword, for accounts created through an external login: only when none is set yet. */
+  async addPassword(userId: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
+    const user = await this.deps.users.findById(userId);
+    if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
+    if (user.passwordHash !== null) return { succeeded: false, errors: ['User already has a password set.'] };
+    return this.deps.users.storeNewPassword(user, newPassword, 'PasswordSet', context);
+  }
+}

@@ -1,0 +1,115 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Services } from '../../composition.js';
+import type { ExternalLoginInfo } from '../../identity/external-logins.js';
+import { normaliseEmail } from '../../identity/email-address.js';
+import { pageMessages } from '../../messages.js';
+import { field, safeLocalUrl, type FieldErrors } from '../forms.js';
+import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
+import { establishSession, regenerateSession } from '../session.js';
+import { signInOrTwoFactor } from '../two-factor-sign-in.js';
+import { auditContext } from './account-controller.js';
+
+/** A provider's login waits this long for ExternalLoginConfirmation. */
+const PENDING_LOGIN_TTL_MS = 10 * 60_000;
+
+export interface ExternalLoginControllerOptions {
+  google?: GoogleAuth;
+  absoluteMs: number;
+  /** Finishes a callback that was started from Manage logins (manage-logins-controller.ts). */
+  completeLink(req: Request, res: Response, login: ExternalLoginInfo, intent: ExternalAuthIntent): Promise<void>;
+}
+
+/** ExternalLogin, ExternalLoginCallback, ExternalLoginConfirmation and ExternalLoginFailure. */
+export function createExternalLoginController(services: Services, options: ExternalLoginControllerOptions) {
+  const { externalLogins, clock, config, audit, db } = services;
+  const { google } = options;
+
+  function failure(res: Response) {
+    res.render('account/external-login-failure', { title: 'Login Failure', message: pageMessages.externalLoginFailure });
+  }
+
+  function pendingLogin(req: Request) {
+    const pending = req.session.pendingExternalLogin;
+    if (pending && clock().getTime() - pending.startedAt < PENDING_LOGIN_TTL_MS) return pending;
+    delete req.session.pendingExternalLogin;
+    return undefined;
+  }
+
+  function renderConfirmation(res: Response, provider: string, email: string, errors: FieldErrors) {
+    res.render('account/external-login-confirmation', { title: 'Register', provider, email, errors });
+  }
+
+  async function signInWith(req: Request, res: Response, login: ExternalLoginInfo, returnUrl: string) {
+    const result = await externalLogins.externalLoginSignIn(login, auditContext(req));
+    const now = clock().getTime();
+    switch (result.status) {
+      case 'Succeeded':
+        await establishSession(req, result.user, { rememberMe: false, now, persistentMs: options.absoluteMs });
+        return res.redirect(303, safeLocalUrl(returnUrl));
+      case 'RequiresTwoFactor':
+        // Same as after a password: a remembered browser signs in, otherwise Send Code.
+        return signInOrTwoFactor(services, req, res, result.user, { rememberMe: false, returnUrl, method: login.loginProvider, persistentMs: options.absoluteMs, context: auditContext(req) });
+      case 'LockedOut':
+        return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+      case 'NotAllowed':
+        return res.render('account/login', { title: 'Log in', email: '', returnUrl, rememberMe: false, errors: { form: pageMessages.mustConfirmEmail } });
+      default:
+        // No account holds this login yet. A new session id first: a session planted in this
+        // browser beforehand must not be able to claim this person's login.
+        await regenerateSession(req);
+        req.session.pendingExternalLogin = { ...login, returnUrl, startedAt: now };
+        return res.redirect(303, '/account/external-login-confirmation');
+    }
+  }
+
+  return {
+    externalLogin(req: Request, res: Response, next: NextFunction) {
+      if (!google || field(req.body, 'provider') !== 'Google') return failure(res);
+      google.challenge(req, res, next, { intent: 'login', returnUrl: safeLocalUrl(field(req.body, 'returnUrl')) });
+    },
+
+    async externalLoginCallback(req: Request, res: Response) {
+      if (!google) return failure(res);
+      const outcome = await google.callback(req, res);
+      if (!outcome.ok) {
+        delete req.session.pendingExternalLogin;
+        await audit.record(db.knex, { userId: req.user?.id ?? null, type: 'ExternalLoginFailed', detail: { provider: 'Google', reason: outcome.reason }, context: auditContext(req) });
+        return failure(res);
+      }
+      if (outcome.intent.intent === 'link') return options.completeLink(req, res, outcome.login, outcome.intent);
+      await signInWith(req, res, outcome.login, outcome.intent.returnUrl);
+    },
+
+    confirmationForm(req: Request, res: Response) {
+      if (req.user) return res.redirect('/manage');
+      const pending = pendingLogin(req);
+      if (!pending) return res.redirect('/account/login');
+      renderConfirmation(res, pending.providerDisplayName ?? pending.loginProvider, pending.email ?? '', {});
+    },
+
+    async confirmation(req: Request, res: Response) {
+      if (req.user) return res.redirect(303, '/manage');
+      const pending = pendingLogin(req);
+      if (!pending) return failure(res);
+      const raw = field(req.body, 'email');
+      const email = normaliseEmail(raw);
+      const provider = pending.providerDisplayName ?? pending.loginProvider;
+      if (!email) return renderConfirmation(res, provider, raw.slice(0, 254), { email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.' });
+
+      const { returnUrl, startedAt: _s, ...login } = pending;
+      const result = await externalLogins.createUserWithLogin(email, login, auditContext(req));
+      delete req.session.pendingExternalLogin;
+      if (result.outcome === 'LoginTaken') return failure(res);
+      if (result.outcome === 'Created') {
+        await establishSession(req, result.user, { rememberMe: false, now: clock().getTime(), persistentMs: options.absoluteMs });
+        return res.redirect(303, safeLocalUrl(returnUrl));
+      }
+      // New unconfirmed account or an address that already has one: the same page either way.
+      res.render('account/check-email', {
+        title: 'Check your email',
+        message: pageMessages.checkEmailToConfirm,
+        demoLink: config.demoMode ? result.link : undefined,
+      });
+    },
+  };
+}

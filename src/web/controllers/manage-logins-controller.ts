@@ -1,0 +1,78 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Services } from '../../composition.js';
+import type { ExternalLoginInfo } from '../../identity/external-logins.js';
+import { pageMessages, statusMessages } from '../../messages.js';
+import { field, queryParam } from '../forms.js';
+import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
+import { reissueSession } from '../session.js';
+import { auditContext } from './account-controller.js';
+
+export interface ManageLoginsOptions {
+  google?: GoogleAuth;
+  absoluteMs: number;
+}
+
+const LOGINS_PAGE = '/manage/logins';
+
+/** ManageLogins, LinkLogin (and its callback) and RemoveLogin. */
+export function createManageLoginsController(services: Services, options: ManageLoginsOptions) {
+  const { externalLogins, clock } = services;
+  const providers = options.google?.providers ?? [];
+  const back = (res: Response, message: string) => res.redirect(303, `${LOGINS_PAGE}?message=${message}`);
+
+  return {
+    /** For Manage's overview: how many external logins the account has. */
+    async exposeLoginCount(req: Request, res: Response, next: NextFunction) {
+      if (req.user) res.locals.externalLoginCount = (await externalLogins.getLogins(req.user.id)).length;
+      next();
+    },
+
+    async logins(req: Request, res: Response) {
+      const user = req.user!;
+      const userLogins = await externalLogins.getLogins(user.id);
+      const key = queryParam(req.query, 'message');
+      res.render('manage/logins', {
+        title: 'Manage your external logins',
+        message: statusMessages[key],
+        isError: key === 'Error' || key === 'LoginAlreadyLinked',
+        userLogins,
+        otherLogins: providers.filter((p) => !userLogins.some((l) => l.loginProvider === p.name)),
+        // The seed's rule, enforced again on the server: never remove the last way to sign in.
+        showRemoveButton: user.passwordHash !== null || userLogins.length > 1,
+      });
+    },
+
+    linkLogin(req: Request, res: Response, next: NextFunction) {
+      const google = options.google;
+      if (!google || field(req.body, 'provider') !== 'Google') return back(res, 'Error');
+      google.challenge(req, res, next, { intent: 'link', returnUrl: LOGINS_PAGE, userId: req.user!.id });
+    },
+
+    /** LinkLoginCallback: only for the same user, still signed in, who started the link. */
+    async completeLink(req: Request, res: Response, login: ExternalLoginInfo, intent: ExternalAuthIntent) {
+      const user = req.user;
+      if (!user || user.id !== intent.userId) {
+        return res.render('account/external-login-failure', { title: 'Login Failure', message: pageMessages.externalLoginFailure });
+      }
+      const result = await externalLogins.addLogin(user.id, login, auditContext(req));
+      if (!result.succeeded) {
+        return back(res, result.errors[0] === statusMessages.LoginAlreadyLinked ? 'LoginAlreadyLinked' : 'Error');
+      }
+      await reissueSession(req, result.value, clock().getTime(), options.absoluteMs);
+      back(res, 'AddLoginSuccess');
+    },
+
+    async removeLogin(req: Request, res: Response) {
+      const result = await externalLogins.removeLogin(
+        req.user!.id,
+        field(req.body, 'loginProvider'),
+        field(req.body, 'providerKey'),
+        auditContext(req),
+      );
+      if (!result.succeeded) return back(res, 'Error');
+      // Removing a way in rotates the stamp: other sessions end, this one carries on.
+      await reissueSession(req, result.value, clock().getTime(), options.absoluteMs);
+      back(res, 'RemoveLoginSuccess');
+    },
+  };
+}

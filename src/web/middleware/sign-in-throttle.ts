@@ -1,0 +1,85 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Services } from '../../composition.js';
+import { hmac, safeEqual } from '../../identity/secret-keys.js';
+import { randomUrlToken } from '../../identity/token-store.js';
+import { pageMessages } from '../../messages.js';
+import { auditContext } from '../controllers/account-controller.js';
+import { checkbox, field, safeLocalUrl } from '../forms.js';
+import { accountKey, RATE_LIMITS } from '../rate-limits.js';
+
+const DEVICE_COOKIE_MS = 365 * 24 * 3_600_000;
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Throttles password guessing without handing attackers a way to lock people out (OWASP's
+ * "device cookies"). A browser that has been signed in to an account gets a signed cookie
+ * naming it; its attempts on that account are counted on their own. Attempts from every other
+ * browser share one counter per account, so a flood of guesses slows the guessers down while
+ * the owner, on a browser they used before, still gets in. A counter per IP limits spraying
+ * many accounts from one place. Nothing here locks the account itself.
+ */
+export function createSignInThrottle(services: Services) {
+  const { rateLimiter, keys, config, audit, db } = services;
+  const key = hmac(keys.tokenHash, 'sign-in-device-cookie');
+  const cookieName = config.env === 'production' ? '__Host-gatehouse-device' : 'gatehouse.device';
+  // Limiter keys hold a keyed hash, not the address typed (which may not even be a user's).
+  const accountId = (email: string) => hmac(key, 'account', accountKey(email)).toString('base64url').slice(0, 32);
+  const mac = (nonce: string, email: string) => hmac(key, 'device', nonce, accountKey(email)).toString('base64url');
+
+  /** The device id if this browser's cookie was issued for this account. */
+  function knownDevice(req: Request, email: string): string | undefined {
+    const [nonce, signature] = (readCookie(req, cookieName) ?? '').split('.');
+    if (!nonce || !signature) return undefined;
+    return safeEqual(mac(nonce, email), signature) ? nonce : undefined;
+  }
+
+  /** Before POST /account/login: count the attempt, refuse it (429) when over a limit. */
+  async function throttle(req: Request, res: Response, next: NextFunction) {
+    const email = field(req.body, 'email').slice(0, 254);
+    if (!email) return next();
+    const device = knownDevice(req, email);
+    const verdict = await rateLimiter.hitAll([
+      [`signin:ip:${req.ip}`, RATE_LIMITS.signInPerIp],
+      device
+        ? [`signin:device:${device}`, RATE_LIMITS.signInPerKnownDevice]
+        : [`signin:account:${accountId(email)}`, RATE_LIMITS.signInPerAccount],
+    ]);
+    if (verdict.allowed) return next();
+    await audit.record(db.knex, { type: 'SignInThrottled', detail: { knownDevice: Boolean(device) }, context: auditContext(req) });
+    res.set('Retry-After', String(Math.max(1, Math.ceil((verdict.resetAt.getTime() - services.clock().getTime()) / 1000))));
+    res.status(429).render('account/login', {
+      title: 'Log in',
+      email,
+      returnUrl: safeLocalUrl(field(req.body, 'returnUrl')),
+      rememberMe: checkbox(req.body, 'rememberMe'),
+      errors: { form: pageMessages.tooManySignInAttempts },
+    });
+  }
+
+  /** On any page of a signed-in user: marks this browser as one that knows the account. */
+  function recognizeDevice(req: Request, res: Response, next: NextFunction) {
+    if (req.user && !knownDevice(req, req.user.email)) {
+      const nonce = randomUrlToken().slice(0, 22);
+      res.cookie(cookieName, `${nonce}.${mac(nonce, req.user.email)}`, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.env === 'production',
+        path: '/',
+        maxAge: DEVICE_COOKIE_MS,
+      });
+    }
+    next();
+  }
+
+  /** After a successful password reset: the owner proved control of the address. */
+  const clearAccount = (email: string) => rateLimiter.reset(`signin:account:${accountId(email)}`);
+
+  return { throttle, recognizeDevice, clearAccount };
+}

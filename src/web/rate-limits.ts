@@ -1,0 +1,28 @@
+import type { RateLimitRule } from '../identity/rate-limiter.js';
+
+const minutes = (n: number) => n * 60_000;
+
+/**
+ * Every limit on guessing and mailing, in one place (docs/rate-limits.md explains them).
+ * Counters live in the database (RateLimiter), so all instances share them, and every attempt
+ * is counted before it is checked, so parallel requests cannot slip past a limit.
+ */
+export const RATE_LIMITS = {
+  /** Sign-in attempts from browsers that never signed in to this account, all together. */
+  signInPerAccount: { limit: 10, windowMs: minutes(15) },
+  /** Sign-in attempts from one browser that has signed in to this account before. */
+  signInPerKnownDevice: { limit: 10, windowMs: minutes(15) },
+  /** Sign-in attempts from one IP address, whatever the account (password spraying). */
+  signInPerIp: { limit: 50, windowMs: minutes(15) },
+  /** Reset emails to one address (whether or not it has an account). */
+  forgotPasswordPerAddress: { limit: 3, windowMs: minutes(60) },
+  /** Forgot-password requests from one IP address. */
+  forgotPasswordPerIp: { limit: 20, windowMs: minutes(60) },
+  /** Reset-password form posts from one IP address. */
+  resetPasswordPerIp: { limit: 20, windowMs: minutes(15) },
+  /** Change-password attempts (the old password is a guess too) by one signed-in user. */
+  changePasswordPerUser: { limit: 10, windowMs: minutes(15) },
+} satisfies Record<string, RateLimitRule>;
+
+/** The account part of a limiter key: case-insensitive like the email column. */
+export const accountKey = (email: string) => email.trim().normalize('NFC').toLowerCase();
