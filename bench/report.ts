@@ -1,0 +1,118 @@
+import os from 'node:os';
+import type { Argon2Bound } from './argon2-bound.js';
+import type { LoadResult } from './load.js';
+import type { ProbeReport } from './probe.js';
+
+export interface Measured {
+  load: LoadResult;
+  probe: ProbeReport;
+  /** CPU the app's Postgres backends used in the window, when it could be read. */
+  postgresCpuMs?: number;
+}
+
+export interface BenchResults {
+  startedAt: Date;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  bound: Argon2Bound;
+  manage: { baseline: Measured; gatehouse: Measured };
+  signIn: { baseline: Measured; gatehouse: Measured };
+}
+
+interface Row {
+  measure: string;
+  baseline: string;
+  gatehouse: string;
+  ratio: string;
+  target: string;
+  /** Undefined for rows that explain the others and have no target. */
+  met?: boolean;
+}
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const fixed = (n: number, digits = 2) => n.toFixed(digits);
+
+/** Total CPU (app, all threads, plus its Postgres backends) per response, in ms. */
+const cpuPerResponse = (m: Measured) => (m.probe.cpuMs + (m.postgresCpuMs ?? 0)) / Math.max(1, m.load.responses);
+const cpuCell = (m: Measured) =>
+  `${fixed(cpuPerResponse(m))} (${fixed(m.probe.cpuMs / Math.max(1, m.load.responses))} app + ${m.postgresCpuMs === undefined ? '?' : fixed(m.postgresCpuMs / Math.max(1, m.load.responses))} PG)`;
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const memory = `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`;
+  return `${os.availableParallelism()} cores (${cpu}), ${memory} RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+function rows(r: BenchResults): Row[] {
+  const { manage, signIn, bound } = r;
+  const rps = manage.gatehouse.load.requestsPerSecond / manage.baseline.load.requestsPerSecond;
+  const p99 = manage.gatehouse.load.p99LatencyMs / manage.baseline.load.p99LatencyMs;
+  const signIns = signIn.gatehouse.load.requestsPerSecond / bound.signInsPerSecond;
+  const lag = signIn.gatehouse.probe.eventLoopDelayP99Ms;
+  const rss = signIn.gatehouse.probe.peakRssBytes / signIn.baseline.probe.peakRssBytes;
+  return [
+    { measure: 'Signed-in GET /manage, req/s', baseline: fixed(manage.baseline.load.requestsPerSecond, 0), gatehouse: fixed(manage.gatehouse.load.requestsPerSecond, 0), ratio: fixed(rps), target: '≥ 0.5', met: rps >= 0.5 },
+    { measure: 'CPU per signed-in GET /manage (ms; explains the row above)', baseline: cpuCell(manage.baseline), gatehouse: cpuCell(manage.gatehouse), ratio: fixed(cpuPerResponse(manage.gatehouse) / cpuPerResponse(manage.baseline)), target: '—' },
+    { measure: 'Signed-in GET /manage, p99 latency (ms)', baseline: fixed(manage.baseline.load.p99LatencyMs, 0), gatehouse: fixed(manage.gatehouse.load.p99LatencyMs, 0), ratio: fixed(p99), target: '≤ 2', met: p99 <= 2 },
+    { measure: `Password sign-ins/s ÷ argon2 bound (${fixed(bound.signInsPerSecond, 1)}/s = ${bound.cores} cores ÷ ${fixed(bound.medianVerifyMs, 1)} ms)`, baseline: fixed(signIn.baseline.load.requestsPerSecond, 1), gatehouse: fixed(signIn.gatehouse.load.requestsPerSecond, 1), ratio: fixed(signIns), target: '≥ 0.9', met: signIns >= 0.9 },
+    { measure: 'Event-loop delay p99 during sign-ins (ms)', baseline: fixed(signIn.baseline.probe.eventLoopDelayP99Ms, 1), gatehouse: fixed(lag, 1), ratio: '—', target: 'Gatehouse ≤ 20 ms', met: lag <= 20 },
+    { measure: 'Peak RSS during sign-ins (MiB)', baseline: mib(signIn.baseline.probe.peakRssBytes), gatehouse: mib(signIn.gatehouse.probe.peakRssBytes), ratio: fixed(rss), target: '≤ 1.5', met: rss <= 1.5 },
+  ];
+}
+
+export function markdownTable(r: BenchResults): string {
+  const lines = ['| Measure | Baseline | Gatehouse | Ratio | Target | Met |', '|---|---:|---:|---:|---|---|'];
+  for (const row of rows(r)) {
+    lines.push(`| ${row.measure} | ${row.baseline} | ${row.gatehouse} | ${row.ratio} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Anything that makes a number suspect: failed requests, or sign-ins that did not succeed. */
+export function warnings(r: BenchResults): string[] {
+  const out: string[] = [];
+  const check = (what: string, m: Measured) => {
+    if (m.load.failures > 0) out.push(`${what}: ${m.load.failures} responses were not successes (of ${m.load.successes + m.load.failures}).`);
+  };
+  check('Baseline GET /manage', r.manage.baseline);
+  check('Gatehouse GET /manage', r.manage.gatehouse);
+  check('Baseline sign-ins', r.signIn.baseline);
+  check('Gatehouse sign-ins', r.signIn.gatehouse);
+  return out;
+}
+
+export function resultsMarkdown(r: BenchResults): string {
+  const load = (l: number[]) => l.map((n) => n.toFixed(2)).join(' / ');
+  const warned = warnings(r);
+  return `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.ts). Each run replaces this file.
+
+- **Date:** ${r.startedAt.toISOString()}
+- **Machine:** ${machine()}
+- **Load average (1/5/15 min)** before the run: ${load(r.loadBefore)}; after: ${load(r.loadAfter)}
+- **Load:** autocannon, ${r.connections} connections, ${r.seconds} s per measurement after a ${r.warmupSeconds} s warm-up, loopback
+- **Apps:** each in its own process, NODE_ENV=production, same Postgres server; Gatehouse = \`src/main.ts\`,
+  baseline = \`bench/baseline-app.ts\` (Express 5, express-session memory store, helmet, same EJS pages)
+
+${markdownTable(r)}
+${warned.length ? `\n**Warnings:**\n${warned.map((w) => `- ${w}`).join('\n')}\n` : ''}
+## How to read this
+
+- Only ratios within one run mean anything. This machine is shared and noisy: identical runs
+  differ by up to 3×, so absolute figures are not comparable between runs or with other machines.
+- Sign-ins/s counts only successful sign-ins (303) and is compared with the argon2 bound
+  measured in the same run: one argon2id verification at a time (m=19 MiB, t=2, p=1), median
+  of 21, and cores ÷ that time. The baseline's sign-in column is for reference (it has no
+  bound on hashes in flight).
+- Event-loop delay is the app's own, measured inside it by bench/probe.ts
+  (\`monitorEventLoopDelay\`, 10 ms resolution, reported as delay beyond that interval).
+- Peak RSS is sampled every 20 ms inside each app during the measured sign-in load.
+- CPU per request is the app process's CPU time (all threads) plus that of its Postgres
+  backends (read from /proc), divided by responses in the window. On a busy machine it is
+  steadier than req/s, and it shows where the time goes.
+`;
+}
