@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startApp, type AppUnderTest } from './apps.js';
-import { measureArgon2Bound } from './argon2-bound.js';
+import { argon2Bound, measureArgon2Throughput, timeArgon2Verifications } from './argon2-bound.js';
 import { dropDatabase, recreateDatabase, seedUsers } from './database.js';
-import { CONNECTIONS, manageLoad, signIn, signInLoad, type LoadResult } from './load.js';
-import { postgresCpuBetween, postgresCpuMs } from './postgres-cpu.js';
-import { machine, markdownTable, resultsMarkdown, warnings, type BenchResults, type Measured } from './report.js';
+import { CONNECTIONS, manageLoad, signIn, signInLoad } from './load.js';
+import { measurePair, type MeasureOptions } from './measure.js';
+import { machine, markdownTable, resultsMarkdown, warnings, type BenchResults } from './report.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -28,22 +28,6 @@ const password = 'correct horse battery staple';
 const emails = Array.from({ length: CONNECTIONS }, (_, i) => `bench-user-${i}@example.test`);
 
 const log = (message: string) => console.log(`[bench] ${message}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Warm up, then measure with the app's probe watching only the measured window. */
-async function measure(app: AppUnderTest, phase: string, drive: (seconds: number) => Promise<LoadResult>, settleMs: number): Promise<Measured> {
-  await drive(warmupSeconds);
-  // Work the server accepted during warm-up (queued hashes) must not count in the window.
-  await sleep(settleMs);
-  const profile = profileDir && path.join(profileDir, `${app.name}-${phase}.cpuprofile`);
-  const postgresBefore = await postgresCpuMs(adminUrl, databaseName);
-  await app.resetProbe(profile);
-  const load = await drive(seconds);
-  const probe = await app.readProbe(profile);
-  const postgresAfter = await postgresCpuMs(adminUrl, databaseName);
-  await sleep(settleMs);
-  return { load, probe, postgresCpuMs: postgresCpuBetween(postgresBefore, postgresAfter) };
-}
 
 async function main(): Promise<void> {
   const startedAt = new Date();
@@ -73,27 +57,28 @@ async function main(): Promise<void> {
     const cookies = new Map<AppUnderTest, string[]>();
     for (const app of apps) cookies.set(app, await Promise.all(emails.map((e) => signIn(app.url, e, password))));
 
-    const manage = {} as BenchResults['manage'];
-    for (const app of [baseline, gatehouse]) {
-      log(`${app.name}: signed-in GET /manage (${warmupSeconds} s warm-up + ${seconds} s)`);
-      manage[app.name as 'baseline'] = await measure(app, 'manage', (s) => manageLoad(app.url, cookies.get(app)!, s), 500);
-    }
+    const options: MeasureOptions = { adminUrl, databaseName, seconds, warmupSeconds, settleMs: 500, profileDir };
+    log(`signed-in GET /manage: ${warmupSeconds} s warm-up each, then ${seconds} s each in the order baseline, Gatehouse, Gatehouse, baseline`);
+    const manage = await measurePair(baseline, gatehouse, 'manage', (app, s) => manageLoad(app.url, cookies.get(app)!, s), options);
 
+    // Timed before and after the sign-in load (apps idle), so a drift in the machine's load
+    // reaches the bound as it reaches the sign-ins.
     log('timing single argon2 verifications');
-    const bound = await measureArgon2Bound();
-    log(`argon2 bound: ${bound.cores} cores ÷ ${bound.medianVerifyMs.toFixed(1)} ms = ${bound.signInsPerSecond.toFixed(1)} sign-ins/s`);
-
-    const signIns = {} as BenchResults['signIn'];
+    const verifyTimes = await timeArgon2Verifications();
+    const throughputs = [await measureArgon2Throughput(os.availableParallelism())];
     // Long enough for every connection's queued verification to finish between windows.
-    const settleMs = Math.ceil((CONNECTIONS / bound.signInsPerSecond) * 1000) + 1000;
-    for (const app of [baseline, gatehouse]) {
-      log(`${app.name}: password sign-ins (${warmupSeconds} s warm-up + ${seconds} s)`);
-      signIns[app.name as 'baseline'] = await measure(app, 'sign-in', (s) => signInLoad(app.url, emails, password, s), settleMs);
-    }
+    const settleMs = Math.ceil((CONNECTIONS / argon2Bound(verifyTimes).signInsPerSecond) * 1000) + 1000;
+    log('password sign-ins, in the same order');
+    const signIns = await measurePair(baseline, gatehouse, 'sign-in', (app, s) => signInLoad(app.url, emails, password, s), { ...options, settleMs });
+    verifyTimes.push(...(await timeArgon2Verifications()));
+    throughputs.push(await measureArgon2Throughput(os.availableParallelism()));
+    const bound = argon2Bound(verifyTimes);
+    const argon2Throughput = (throughputs[0] + throughputs[1]) / 2;
+    log(`argon2 bound: ${bound.cores} cores ÷ ${bound.medianVerifyMs.toFixed(1)} ms = ${bound.signInsPerSecond.toFixed(1)} sign-ins/s; measured with ${bound.cores} in flight: ${argon2Throughput.toFixed(1)}/s`);
 
     const results: BenchResults = {
       startedAt, seconds, warmupSeconds, connections: CONNECTIONS,
-      loadBefore, loadAfter: os.loadavg(), bound, manage, signIn: signIns,
+      loadBefore, loadAfter: os.loadavg(), bound, argon2Throughput, manage, signIn: signIns,
     };
     console.log(`\n${markdownTable(results)}\n`);
     for (const warning of warnings(results)) console.log(`warning: ${warning}`);
