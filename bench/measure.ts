@@ -50,6 +50,10 @@ export function combine([a, b]: [Measured, Measured]): Measured {
       eventLoopDelayMaxMs: Math.max(a.probe.eventLoopDelayMaxMs, b.probe.eventLoopDelayMaxMs),
       peakRssBytes: Math.max(a.probe.peakRssBytes, b.probe.peakRssBytes),
       cpuMs: a.probe.cpuMs + b.probe.cpuMs,
+      mainThreadCpuMs:
+        a.probe.mainThreadCpuMs === undefined || b.probe.mainThreadCpuMs === undefined
+          ? undefined
+          : a.probe.mainThreadCpuMs + b.probe.mainThreadCpuMs,
     },
     postgresCpuMs: a.postgresCpuMs === undefined || b.postgresCpuMs === undefined ? undefined : sum([a.postgresCpuMs, b.postgresCpuMs]),
   };

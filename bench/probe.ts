@@ -21,6 +21,19 @@ export interface ProbeReport {
   peakRssBytes: number;
   /** CPU time the whole process (all threads) used in the window: steadier than req/s on a busy machine. */
   cpuMs: number;
+  /** The part of it on the main thread (the event loop), where /proc tells; hashing runs elsewhere. */
+  mainThreadCpuMs?: number;
+}
+
+/** CPU ms of this process's main thread so far, from /proc (Linux); undefined elsewhere. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  } catch {
+    return undefined;
+  }
 }
 
 if (process.send) {
@@ -29,6 +42,7 @@ if (process.send) {
   delay.enable();
   let peakRss = process.memoryUsage.rss();
   let cpuAtReset = process.cpuUsage();
+  let mainAtReset = mainThreadCpuMs();
   // The histogram records each timer interval, resolution included: subtract it to get the lag.
   const lagMs = (ns: number) => Math.max(0, ns / 1e6 - PROBE_RESOLUTION_MS);
 
@@ -56,17 +70,20 @@ if (process.send) {
       delay.reset();
       peakRss = process.memoryUsage.rss();
       cpuAtReset = process.cpuUsage();
+      mainAtReset = mainThreadCpuMs();
       send({ type: 'reset-done' });
     } else if (message?.type === 'report') {
       if (message.profile && profiler) await stopProfile(message.profile);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       const cpu = process.cpuUsage(cpuAtReset);
+      const main = mainThreadCpuMs();
       const report: ProbeReport = {
         type: 'report',
         eventLoopDelayP99Ms: lagMs(delay.percentile(99)),
         eventLoopDelayMaxMs: lagMs(delay.max),
         peakRssBytes: peakRss,
         cpuMs: (cpu.user + cpu.system) / 1000,
+        mainThreadCpuMs: main === undefined || mainAtReset === undefined ? undefined : main - mainAtReset,
       };
       send(report);
     }

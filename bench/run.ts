@@ -83,6 +83,9 @@ async function main(): Promise<void> {
     console.log(`\n${markdownTable(results)}\n`);
     for (const warning of warnings(results)) console.log(`warning: ${warning}`);
     fs.writeFileSync(path.join(benchDir, 'RESULTS.md'), resultsMarkdown(results));
+    // Every figure, for digging further (bench/out/ is not committed).
+    fs.mkdirSync(path.join(benchDir, 'out'), { recursive: true });
+    fs.writeFileSync(path.join(benchDir, 'out', 'results.json'), JSON.stringify(results, null, 2));
     log('written to bench/RESULTS.md');
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
