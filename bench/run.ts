@@ -61,6 +61,13 @@ async function main(): Promise<void> {
     log(`signed-in GET /manage: ${warmupSeconds} s warm-up each, then ${seconds} s each in the order baseline, Gatehouse, Gatehouse, baseline`);
     const manage = await measurePair(baseline, gatehouse, 'manage', (app, s) => manageLoad(app.url, cookies.get(app)!, s), options);
 
+    // The apps' event-loop delay with no load at all: what the machine alone does to them.
+    log('event-loop delay of both apps, idle (3 s)');
+    await Promise.all(apps.map((app) => app.resetProbe()));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const [baselineIdle, gatehouseIdle] = await Promise.all(apps.map((app) => app.readProbe()));
+    const idle = { baseline: baselineIdle, gatehouse: gatehouseIdle };
+
     // Timed before and after the sign-in load (apps idle), so a drift in the machine's load
     // reaches the bound as it reaches the sign-ins.
     log('timing single argon2 verifications');
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
 
     const results: BenchResults = {
       startedAt, seconds, warmupSeconds, connections: CONNECTIONS,
-      loadBefore, loadAfter: os.loadavg(), bound, argon2Throughput, manage, signIn: signIns,
+      loadBefore, loadAfter: os.loadavg(), bound, argon2Throughput, manage, idle, signIn: signIns,
     };
     console.log(`\n${markdownTable(results)}\n`);
     for (const warning of warnings(results)) console.log(`warning: ${warning}`);
