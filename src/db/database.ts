@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import { PGlite } from '@electric-sql/pglite';
-import { citext } from '@electric-sql/pglite/contrib/citext';
-import ClientPGLite from 'knex-pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
@@ -50,6 +48,13 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob): Promise<Database
     lock = acquireDataDirLock(dataDir);
   }
   try {
+    // Loaded only when used: the two PGlite modules alone add about 90 MiB to the resident
+    // memory of a server that runs on Postgres (bench/RESULTS.md).
+    const [{ PGlite }, { citext }, { default: ClientPGLite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/citext'),
+      import('knex-pglite'),
+    ]);
     const pglite = await PGlite.create(inMemory ? 'memory://' : path.resolve(dataDir, 'pgdata'), {
       extensions: { citext },
       loadDataDir,
