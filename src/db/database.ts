@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import { PGlite } from '@electric-sql/pglite';
-import { citext } from '@electric-sql/pglite/contrib/citext';
-import ClientPGLite from 'knex-pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
@@ -20,13 +18,14 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 interface KnexResponseProcessor {
   processResponse(obj: { method?: string }, runner: unknown): unknown;
 }
-// knex's typings leave `processResponse` out, though every dialect implements it.
-const PGliteBase = ClientPGLite as unknown as new (config: Knex.Config) => KnexResponseProcessor;
-
-class PGliteClient extends PGliteBase {
-  override processResponse(obj: { method?: string }, runner: unknown) {
-    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
-  }
+function withDeleteCounts(ClientPGLite: unknown) {
+  // knex's typings leave `processResponse` out, though every dialect implements it.
+  const PGliteBase = ClientPGLite as new (config: Knex.Config) => KnexResponseProcessor;
+  return class PGliteClient extends PGliteBase {
+    override processResponse(obj: { method?: string }, runner: unknown) {
+      return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+    }
+  };
 }
 
 export interface Database {
@@ -81,11 +80,18 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config
     lock = acquireDataDirLock(dataDir);
   }
   try {
+    // Loaded only when used: the two PGlite modules alone add about 90 MiB to the resident
+    // memory of a server that runs on Postgres (bench/RESULTS.md).
+    const [{ PGlite }, { citext }, { default: ClientPGLite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/citext'),
+      import('knex-pglite'),
+    ]);
     const pglite = await PGlite.create(inMemory ? 'memory://' : path.resolve(dataDir, 'pgdata'), {
       extensions: { citext },
       loadDataDir,
     });
-    const db = knex({ client: PGliteClient as unknown as typeof ClientPGLite, connection: () => ({ pglite }), log } as Knex.Config);
+    const db = knex({ client: withDeleteCounts(ClientPGLite) as unknown as typeof ClientPGLite, connection: () => ({ pglite }), log } as Knex.Config);
     return {
       knex: db,
       kind: 'pglite',

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PASSWORD, postForm, registerConfirmed, setup, type World } from '../../helpers/setup.js';
 
 let world: World;
@@ -7,6 +7,8 @@ beforeAll(async () => {
   await registerConfirmed(world, 'grace@example.com');
 });
 afterAll(() => world.close());
+// Each test signs in many times; the sign-in throttle has its own tests.
+beforeEach(() => world.knex('rate_limits').delete());
 
 describe('sign-in', () => {
   it('answers a wrong password and an unknown email with the same page', async () => {

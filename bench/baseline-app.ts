@@ -1,0 +1,90 @@
+/**
+ * The yardstick Gatehouse is measured against: bare Express 5, express-session's memory store,
+ * helmet, the same EJS layout and pages, a session check in front of /manage and a password
+ * sign-in that verifies the same argon2id hashes (read from the same `users` table on the same
+ * Postgres server). No limits, no audit, no hash concurrency bound: the least an app can do.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import argon2 from 'argon2';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import pg from 'pg';
+
+declare module 'express-session' {
+  interface SessionData {
+    csrf?: string;
+    email?: string;
+  }
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.env.NODE_ENV === 'production';
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+const app = express();
+
+app.set('view engine', 'ejs');
+app.set('views', path.join(root, 'views'));
+app.set('trust proxy', Number(process.env.TRUST_PROXY ?? 0));
+app.locals.demoMode = false;
+app.locals.appName = 'Gatehouse';
+
+app.use(helmet());
+app.use(express.urlencoded({ extended: false }));
+app.use(
+  session({
+    // Passed explicitly: the memory store is the point of the baseline, not an oversight.
+    store: new session.MemoryStore(),
+    secret: process.env.SESSION_SECRET ?? crypto.randomBytes(32).toString('hex'),
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: production },
+  }),
+);
+app.use((req: Request, res: Response, next: NextFunction) => {
+  req.session.csrf ??= crypto.randomBytes(32).toString('base64url');
+  res.locals.csrfToken = req.session.csrf;
+  res.locals.currentUser = req.session.email ? { email: req.session.email } : undefined;
+  if (req.method === 'POST' && req.body?._csrf !== req.session.csrf) return void res.sendStatus(403);
+  next();
+});
+
+const loginPage = (res: Response, email: string, form?: string) =>
+  res.render('account/login', { title: 'Log in', email, returnUrl: '/', rememberMe: false, errors: form ? { form } : {} });
+
+app.get('/account/login', (_req, res) => loginPage(res, ''));
+
+app.post('/account/login', async (req, res) => {
+  const email = String(req.body?.email ?? '');
+  const { rows } = await pool.query<{ email: string; password_hash: string }>(
+    'select email, password_hash from users where email = $1',
+    [email],
+  );
+  const user = rows[0];
+  if (!user || !(await argon2.verify(user.password_hash, String(req.body?.password ?? '')))) {
+    return loginPage(res, email, 'Invalid login attempt.');
+  }
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  req.session.email = user.email;
+  res.redirect(303, '/');
+});
+
+app.get('/manage', (req, res) => {
+  if (!req.session.email) return res.redirect('/account/login');
+  res.render('manage/index', {
+    title: 'Manage your account',
+    message: undefined,
+    isError: false,
+    email: req.session.email,
+    hasPassword: true,
+  });
+});
+
+const server = app.listen(Number(process.env.PORT ?? 3100), '127.0.0.1');
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  void pool.end().finally(() => process.exit(0));
+});

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: Gatehouse against a bare Express baseline, in one run on one Postgres
+ * server, each app in its own process. Prints a table of ratios and writes bench/RESULTS.md.
+ *
+ * Environment: BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CPU_PROF=1 to write a CPU profile of
+ * each app's measured windows to bench/out/<app>-<phase>.cpuprofile (open in Chrome DevTools).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startApp, type AppUnderTest } from './apps.js';
+import { argon2Bound, measureArgon2Throughput, timeArgon2Verifications } from './argon2-bound.js';
+import { dropDatabase, recreateDatabase, seedUsers } from './database.js';
+import { CONNECTIONS, manageLoad, signIn, signInLoad } from './load.js';
+import { measurePair, type MeasureOptions } from './measure.js';
+import { machine, markdownTable, resultsMarkdown, warnings, type BenchResults } from './report.js';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const databaseName = 'gatehouse_bench';
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const profileDir = process.env.BENCH_CPU_PROF === '1' ? path.join(benchDir, 'out') : undefined;
+const password = 'correct horse battery staple';
+const emails = Array.from({ length: CONNECTIONS }, (_, i) => `bench-user-${i}@example.test`);
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  log(`${machine()}`);
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const databaseUrl = await recreateDatabase(adminUrl, databaseName);
+  log(`database ${databaseName} created; seeding ${emails.length} users`);
+  await seedUsers(databaseUrl, emails, password);
+
+  const secret = crypto.randomBytes(32).toString('base64url');
+  const common = { NODE_ENV: 'production', DATABASE_URL: databaseUrl, SESSION_SECRET: secret, TRUST_PROXY: '1' };
+  const apps: AppUnderTest[] = [];
+  try {
+    const baselinePort = await freePort();
+    apps.push(await startApp({ name: 'baseline', entry: 'bench/baseline-app.ts', port: baselinePort, env: common }));
+    const gatehousePort = await freePort();
+    apps.push(await startApp({
+      name: 'gatehouse',
+      entry: 'src/main.ts',
+      port: gatehousePort,
+      env: { ...common, HOST: '127.0.0.1', APP_BASE_URL: `http://127.0.0.1:${gatehousePort}`, LOG_LEVEL: 'warn', DEMO_MODE: 'false' },
+    }));
+    const [baseline, gatehouse] = apps;
+
+    log('signing one session in per user on each app');
+    const cookies = new Map<AppUnderTest, string[]>();
+    for (const app of apps) cookies.set(app, await Promise.all(emails.map((e) => signIn(app.url, e, password))));
+
+    const options: MeasureOptions = { adminUrl, databaseName, seconds, warmupSeconds, settleMs: 500, profileDir };
+    log(`signed-in GET /manage: ${warmupSeconds} s warm-up each, then ${seconds} s each in the order baseline, Gatehouse, Gatehouse, baseline`);
+    const manage = await measurePair(baseline, gatehouse, 'manage', (app, s) => manageLoad(app.url, cookies.get(app)!, s), options);
+
+    // The apps' event-loop delay with no load at all: what the machine alone does to them.
+    log('event-loop delay of both apps, idle (3 s)');
+    await Promise.all(apps.map((app) => app.resetProbe()));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const [baselineIdle, gatehouseIdle] = await Promise.all(apps.map((app) => app.readProbe()));
+    const idle = { baseline: baselineIdle, gatehouse: gatehouseIdle };
+
+    // Timed before and after the sign-in load (apps idle), so a drift in the machine's load
+    // reaches the bound as it reaches the sign-ins.
+    log('timing single argon2 verifications');
+    const verifyTimes = await timeArgon2Verifications();
+    const throughputs = [await measureArgon2Throughput(os.availableParallelism())];
+    // Long enough for every connection's queued verification to finish between windows.
+    const settleMs = Math.ceil((CONNECTIONS / argon2Bound(verifyTimes).signInsPerSecond) * 1000) + 1000;
+    log('password sign-ins, in the same order');
+    const signIns = await measurePair(baseline, gatehouse, 'sign-in', (app, s) => signInLoad(app.url, emails, password, s), { ...options, settleMs });
+    verifyTimes.push(...(await timeArgon2Verifications()));
+    throughputs.push(await measureArgon2Throughput(os.availableParallelism()));
+    const bound = argon2Bound(verifyTimes);
+    const argon2Throughput = (throughputs[0] + throughputs[1]) / 2;
+    log(`argon2 bound: ${bound.cores} cores ÷ ${bound.medianVerifyMs.toFixed(1)} ms = ${bound.signInsPerSecond.toFixed(1)} sign-ins/s; measured with ${bound.cores} in flight: ${argon2Throughput.toFixed(1)}/s`);
+
+    const results: BenchResults = {
+      startedAt, seconds, warmupSeconds, connections: CONNECTIONS,
+      loadBefore, loadAfter: os.loadavg(), bound, argon2Throughput, manage, idle, signIn: signIns,
+    };
+    console.log(`\n${markdownTable(results)}\n`);
+    for (const warning of warnings(results)) console.log(`warning: ${warning}`);
+    fs.writeFileSync(path.join(benchDir, 'RESULTS.md'), resultsMarkdown(results));
+    // Every figure, for digging further (bench/out/ is not committed).
+    fs.mkdirSync(path.join(benchDir, 'out'), { recursive: true });
+    fs.writeFileSync(path.join(benchDir, 'out', 'results.json'), JSON.stringify(results, null, 2));
+    log('written to bench/RESULTS.md');
+  } finally {
+    await Promise.all(apps.map((app) => app.stop()));
+    await dropDatabase(adminUrl, databaseName);
+  }
+}
+
+main().catch((err) => {
+  console.error('[bench] failed:', err);
+  process.exitCode = 1;
+});
