@@ -121,8 +121,11 @@ describe('reset password', () => {
     const path = await requestLink(email);
     expect((await reset(path, { email })).text).toContain('Your password has been reset.');
     expect((await userRow(email)).two_factor_enabled).toBe(true);
-    const login = await postForm(world.agent(), '/account/login', { email, password: NEW_PASSWORD });
-    expect(login.status).not.toBe(303);
+    const browser = world.agent();
+    const login = await postForm(browser, '/account/login', { email, password: NEW_PASSWORD });
+    // Not signed in: the second factor comes next.
+    expect(login.headers.location).toMatch(/^\/account\/send-code\?/);
+    expect((await browser.get('/manage')).status).toBe(302);
   });
 
   it('re-renders the form with errors beside the fields, and keeps the token usable', async () => {

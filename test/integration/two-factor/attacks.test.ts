@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, getCsrf, postForm, setup, type Agent, type World } from '../../helpers/setup.js';
 import {
-  addConfirmedPhone, auditCount, latestCode, passwordStep, PHONE, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount, twoFactorSignIn,
-  userByEmail, verifyCode,
+  auditCount, clearSignInThrottle, latestCode, passwordStep, PHONE, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount,
+  twoFactorSignIn, userByEmail, verifyCode,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -15,6 +15,7 @@ beforeAll(async () => {
   await twoFactorAccount(world, 'mail-only@example.com', { phone: false });
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 const wrongFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 const signedIn = async (agent: Agent) => (await agent.get('/manage')).status === 200;

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google.js';
 import { googleRoundTrip, registerWithGoogle } from '../../helpers/external-login.js';
 import { postForm, setup, type World } from '../../helpers/setup.js';
-import { demoCodeFrom, enableTwoFactor, relaxedSendLimits, sendCode, verifyCode } from '../../helpers/two-factor.js';
+import { clearSignInThrottle, demoCodeFrom, enableTwoFactor, relaxedSendLimits, sendCode, verifyCode } from '../../helpers/two-factor.js';
 
 let world: World;
 let google: FakeGoogle;
@@ -14,6 +14,7 @@ afterAll(async () => {
   await world.close();
   await google.close();
 });
+beforeEach(() => clearSignInThrottle(world));
 
 describe('two-factor after Google sign-in', () => {
   it('asks for the code after Google too, and honours "Remember this browser" like the password path', async () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, setup, type World } from '../../helpers/setup.js';
 import {
-  auditCount, latestCode, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount, userByEmail, verifyCode,
+  auditCount, clearSignInThrottle, latestCode, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount,
+  userByEmail, verifyCode,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -10,6 +11,7 @@ beforeAll(async () => {
   world = await setup({ env: relaxedSendLimits, overrides: { clock } });
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 const wrongFor = (code: string, i = 1) => String((Number(code) + i) % 1_000_000).padStart(6, '0');
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerConfirmed, setup, signedInAgent, postForm, type World } from '../../helpers/setup.js';
-import { auditCount, passwordStep, relaxedSendLimits, userByEmail } from '../../helpers/two-factor.js';
+import { auditCount, clearSignInThrottle, passwordStep, relaxedSendLimits, userByEmail } from '../../helpers/two-factor.js';
 
 let world: World;
 beforeAll(async () => {
@@ -8,6 +8,7 @@ beforeAll(async () => {
   await registerConfirmed(world, 'ada@example.com');
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 describe('the Manage page', () => {
   const messages: Array<[string, string]> = [

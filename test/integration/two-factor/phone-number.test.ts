@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, postForm, registerConfirmed, setup, signedInAgent, type Agent, type World } from '../../helpers/setup.js';
-import { auditCount, demoCodeFrom, PHONE, PHONE_E164, relaxedSendLimits, userByEmail } from '../../helpers/two-factor.js';
+import {
+  auditCount, clearSignInThrottle, demoCodeFrom, PHONE, PHONE_E164, relaxedSendLimits, userByEmail,
+} from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
 let world: World;
@@ -8,6 +10,7 @@ beforeAll(async () => {
   world = await setup({ env: relaxedSendLimits, overrides: { clock } });
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 async function account(email: string): Promise<Agent> {
   await registerConfirmed(world, email);

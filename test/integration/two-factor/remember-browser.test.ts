@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, postForm, setup, type Agent, type World } from '../../helpers/setup.js';
-import { auditCount, passwordStep, relaxedSendLimits, twoFactorAccount, twoFactorSignIn, userByEmail } from '../../helpers/two-factor.js';
+import {
+  auditCount, clearSignInThrottle, passwordStep, relaxedSendLimits, twoFactorAccount, twoFactorSignIn, userByEmail,
+} from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
 let world: World;
@@ -10,6 +12,7 @@ beforeAll(async () => {
   await twoFactorAccount(world, 'bob@example.com');
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 const rbCookie = (res: { headers: Record<string, unknown> }) =>
   ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []).find((c) => c.startsWith('gatehouse.rb='));

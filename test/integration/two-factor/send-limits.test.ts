@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, postForm, registerConfirmed, setup, signedInAgent, type World } from '../../helpers/setup.js';
-import { auditCount, passwordStep, PHONE, PHONE_E164, sendCode, twoFactorAccount, userByEmail } from '../../helpers/two-factor.js';
+import {
+  auditCount, clearSignInThrottle, passwordStep, PHONE, PHONE_E164, sendCode, twoFactorAccount, userByEmail,
+} from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
 let world: World;
@@ -9,6 +11,7 @@ beforeAll(async () => {
   world = await setup({ overrides: { clock } });
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 const outboxCount = (recipient: string) =>
   world.knex('outbox').where({ recipient }).count<{ n: number }[]>('* as n').then(([r]) => Number(r.n));

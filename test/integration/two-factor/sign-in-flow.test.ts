@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setup, type World } from '../../helpers/setup.js';
 import {
-  auditCount, demoCodeFrom, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount, twoFactorSignIn, userByEmail, verifyCode,
+  auditCount, clearSignInThrottle, demoCodeFrom, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount,
+  twoFactorSignIn, userByEmail, verifyCode,
 } from '../../helpers/two-factor.js';
 
 let world: World;
@@ -11,6 +12,7 @@ beforeAll(async () => {
   await twoFactorAccount(world, 'mail-only@example.com', { phone: false });
 });
 afterAll(() => world.close());
+beforeEach(() => clearSignInThrottle(world));
 
 describe('two-factor sign-in', () => {
   it('sends the password step to Send Code, which offers the user\'s providers', async () => {
