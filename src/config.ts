@@ -46,6 +46,8 @@ const schema = z.object({
   SENDGRID_BASE_URL: optionalUrl,
   MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
   EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
+  SIGNIN_ATTEMPTS_PER_ACCOUNT: int(10, 1, 1_000_000),
+  SIGNIN_ATTEMPTS_PER_IP: int(50, 1, 1_000_000),
   RESET_TOKEN_MINUTES: int(60, 5, 24 * 60),
   GOOGLE_CLIENT_ID: optional,
   GOOGLE_CLIENT_SECRET: optional,
@@ -76,6 +78,8 @@ export interface Config extends TwoFactorConfigPart {
   email: { from: string; sendgridApiKey?: string; sendgridBaseUrl?: string };
   messagingTimeoutMs: number;
   emailTokenHours: number;
+  /** Sign-in attempts allowed per 15 minutes (docs/rate-limits.md). */
+  signInAttempts: { perAccount: number; perIp: number };
   resetTokenMinutes: number;
   /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are not both set. */
   google?: GoogleConfig;
@@ -152,6 +156,7 @@ export function loadConfig(env: Env): Config {
     },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
+    signInAttempts: { perAccount: v.SIGNIN_ATTEMPTS_PER_ACCOUNT, perIp: v.SIGNIN_ATTEMPTS_PER_IP },
     resetTokenMinutes: v.RESET_TOKEN_MINUTES,
     google:
       v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET

@@ -8,6 +8,7 @@ const minutes = (n: number) => n * 60_000;
  * is counted before it is checked, so parallel requests cannot slip past a limit.
  */
 export const RATE_LIMITS = {
+  // The three sign-in limits are the defaults of SIGNIN_ATTEMPTS_PER_ACCOUNT and _PER_IP.
   /** Sign-in attempts from browsers that never signed in to this account, all together. */
   signInPerAccount: { limit: 10, windowMs: minutes(15) },
   /** Sign-in attempts from one browser that has signed in to this account before. */

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Services } from '../../composition.js';
+import type { RateLimitRule } from '../../identity/rate-limiter.js';
 import { hmac, safeEqual } from '../../identity/secret-keys.js';
 import { randomUrlToken } from '../../identity/token-store.js';
 import { pageMessages } from '../../messages.js';
@@ -31,6 +32,10 @@ export function createSignInThrottle(services: Services) {
   const cookieName = config.env === 'production' ? '__Host-gatehouse-device' : 'gatehouse.device';
   // Limiter keys hold a keyed hash, not the address typed (which may not even be a user's).
   const accountId = (email: string) => hmac(key, 'account', accountKey(email)).toString('base64url').slice(0, 32);
+  const withLimit = (rule: RateLimitRule, limit: number): RateLimitRule => ({ ...rule, limit });
+  const perIp = withLimit(RATE_LIMITS.signInPerIp, config.signInAttempts.perIp);
+  const perAccount = withLimit(RATE_LIMITS.signInPerAccount, config.signInAttempts.perAccount);
+  const perKnownDevice = withLimit(RATE_LIMITS.signInPerKnownDevice, config.signInAttempts.perAccount);
   const mac = (nonce: string, email: string) => hmac(key, 'device', nonce, accountKey(email)).toString('base64url');
 
   /** The device id if this browser's cookie was issued for this account. */
@@ -46,10 +51,8 @@ export function createSignInThrottle(services: Services) {
     if (!email) return next();
     const device = knownDevice(req, email);
     const verdict = await rateLimiter.hitAll([
-      [`signin:ip:${req.ip}`, RATE_LIMITS.signInPerIp],
-      device
-        ? [`signin:device:${device}`, RATE_LIMITS.signInPerKnownDevice]
-        : [`signin:account:${accountId(email)}`, RATE_LIMITS.signInPerAccount],
+      [`signin:ip:${req.ip}`, perIp],
+      device ? [`signin:device:${device}`, perKnownDevice] : [`signin:account:${accountId(email)}`, perAccount],
     ]);
     if (verdict.allowed) return next();
     await audit.record(db.knex, { type: 'SignInThrottled', detail: { knownDevice: Boolean(device) }, context: auditContext(req) });
