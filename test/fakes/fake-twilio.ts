@@ -1,58 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startRecordingServer, type RecordedRequest, type RecordingServer } from './recording-server.js';
 
-export interface RecordedTwilioRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** The form fields (To, From, Body…) of the urlencoded body. */
-  body: Record<string, string>;
-}
-
-export interface FakeTwilio {
-  baseUrl: string;
-  requests: RecordedTwilioRequest[];
-  /** Answer the next request with this instead of 201; calls queue up, one per request. */
-  respondWith(status: number, body?: unknown): void;
-  /** Never answer the next request, to test timeouts; queues like respondWith. */
-  hang(): void;
-  close(): Promise<void>;
-}
-
-type Plan = { status: number; body?: unknown } | 'hang';
+/** The form fields (To, From, Body…) of the urlencoded body. */
+export type RecordedTwilioRequest = RecordedRequest<Record<string, string>>;
+export type FakeTwilio = RecordingServer<Record<string, string>>;
 
 /** A loopback stand-in for api.twilio.com's `POST /2010-04-01/Accounts/{sid}/Messages.json`. */
-export async function startFakeTwilio(): Promise<FakeTwilio> {
-  const requests: RecordedTwilioRequest[] = [];
-  const plans: Plan[] = [];
-
-  const server = createServer(async (req, res) => {
-    const recorded = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      headers: req.headers,
-      body: Object.fromEntries(new URLSearchParams(await readBody(req))),
-    };
-    requests.push(recorded);
-    const plan = plans.shift() ?? { status: 201 };
-    if (plan === 'hang') return;
-    const body = plan.body ?? (plan.status === 201 ? messageResource(recorded) : errorBody(plan.status));
-    res.writeHead(plan.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    requests,
-    respondWith: (status, body) => void plans.push({ status, body }),
-    hang: () => void plans.push('hang'),
-    close: () => {
-      server.closeAllConnections(); // also ends hung requests and keep-alive sockets
-      return new Promise((resolve) => server.close(() => resolve()));
+export function startFakeTwilio(): Promise<FakeTwilio> {
+  return startRecordingServer({
+    parseBody: (text) => Object.fromEntries(new URLSearchParams(text)),
+    reply(request, plan) {
+      const status = plan?.status ?? 201;
+      return { status, body: plan?.body ?? (status === 201 ? messageResource(request) : errorBody(status)) };
     },
-  };
+  });
 }
 
 /** The fields of Twilio's Message resource that callers look at, as a fresh message has them. */
@@ -88,10 +49,4 @@ function errorBody(status: number) {
     more_info: `https://www.twilio.com/docs/errors/${code}`,
     status,
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
