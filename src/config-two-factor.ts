@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { int, optional, optionalUrl } from './config-values.js';
 
 /**
  * The two-factor part of the configuration: SMS providers, code lifetime, lockout, sending
@@ -6,13 +7,6 @@ import { z } from 'zod';
  * `twoFactorConfig`; this file only describes and checks values, it reads no environment.
  */
 
-const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-const optionalUrl = optional.pipe(z.url().optional());
 const countryList = optional.pipe(
   z
     .string()

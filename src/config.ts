@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bool, int, optional, optionalUrl } from './config-values.js';
 import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactorConfigPart } from './config-two-factor.js';
 
 /**
@@ -6,17 +7,6 @@ import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactor
  * `ConfigError` naming each bad one, so a misconfigured server refuses to start and says why.
  * Nothing here has side effects at import.
  */
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-const optionalUrl = optional.pipe(z.url().optional());
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** The kinds of value an environment variable can hold, shared by every config schema. */
+
+export const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+/** A blank variable counts as unset, as in most .env files. */
+export const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const optionalUrl = optional.pipe(z.url().optional());
