@@ -14,6 +14,8 @@ import { PASSWORD } from '../helpers/setup.js';
 // The app as a real process on a Postgres cluster of its own, which the test stops and starts
 // again under it. Runs the same whatever DATABASE_URL says: the shared server is never touched.
 const BOUND_MS = 5_000;
+/** A server that does not answer is noticed by the query timeout (10 s). */
+const FROZEN_BOUND_MS = 15_000;
 let pg: PrivatePostgres;
 let app: AppProcess;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-outage-'));
@@ -132,5 +134,45 @@ describe('when the database server goes down and comes back', () => {
     });
     // What happened, for the log: how the burst ended.
     console.log(`[outage] burst: registrations ${statusesOf(registered).join(',')}; sign-ins ${statusesOf(signedIn).join(',')}`);
+  }, 120_000);
+
+  it('answers 503 within a bound when the server stops answering (frozen, as behind a partition), and recovers when it answers again', async () => {
+    const base = app.baseUrl;
+    await registerConfirmedRemote(base, 'frozen@example.com');
+    const keeper = await signedInRemote(base, 'frozen@example.com');
+    const registering = remoteBrowser(base);
+    const csrf = await openForm(registering, '/account/register');
+    const early = remoteBrowser(base);
+    const earlyCsrf = await openForm(early, '/account/register');
+
+    // One registration is under way (hashing, or in its transaction) as the server freezes.
+    const underWay = outcomeOf(submit(early, '/account/register', earlyCsrf, registration('under-way@example.com')), 60_000);
+    await new Promise((r) => setTimeout(r, 30));
+    pg.freeze();
+    let during: Outcome[];
+    try {
+      // The pool's connections are open and idle: each query waits for an answer that will
+      // not come, so only the timeouts can end these requests.
+      during = await Promise.all([
+        outcomeOf(remoteBrowser(base).get('/health'), 60_000),
+        outcomeOf(keeper.get('/manage'), 60_000),
+        outcomeOf(submit(registering, '/account/register', csrf, registration('while-frozen@example.com')), 60_000),
+        underWay,
+      ]);
+    } finally {
+      pg.thaw();
+    }
+    expect(statusesOf(during.slice(0, 3))).toEqual([503, 503, 503]);
+    expect([200, 503]).toContain(during[3].status);
+    expect(Math.max(...during.map((o) => o.ms))).toBeLessThan(FROZEN_BOUND_MS);
+
+    expect((await healthWithin(15_000, 200)).status).toBe(200);
+    expect((await keeper.get('/manage')).status).toBe(200);
+    expect((await submit(registering, '/account/register', csrf, registration('while-frozen@example.com'))).status).toBe(200);
+    await pg.query('gatehouse', async (db) => {
+      expect(await partlyWrittenAccounts(db)).toEqual([]);
+      expect(await db('users').where({ email: 'while-frozen@example.com' })).toHaveLength(1);
+      if (during[3].status === 200) expect(await db('users').where({ email: 'under-way@example.com' })).toHaveLength(1);
+    });
   }, 120_000);
 });

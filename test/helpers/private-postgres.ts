@@ -22,6 +22,12 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** `immediate` is a crash as far as clients are concerned; `fast` ends sessions politely. */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /**
+   * SIGSTOP to the server and its backends: connections stay open and TCP still connects, but
+   * nothing answers, as behind a network partition. `thaw` sends SIGCONT.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Stops the server if it runs and deletes the folder. */
   destroy(): Promise<void>;
   log(): string;
@@ -68,6 +74,7 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   const stopOnExit = () => {
     if (!running) return;
     try {
+      signalServer('SIGCONT');
       execFileSync(...command(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']), { stdio: 'ignore' });
     } catch {
       // already stopped
@@ -110,12 +117,31 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
       running = false;
     },
     async destroy() {
-      if (running) await cluster.stop('immediate').catch(() => undefined);
+      if (running) {
+        // A frozen server would never act on the stop request.
+        try {
+          signalServer('SIGCONT');
+        } catch {
+          // not running after all
+        }
+        await cluster.stop('immediate').catch(() => undefined);
+      }
       process.off('exit', stopOnExit);
       fs.rmSync(dir, { recursive: true, force: true });
     },
+    freeze: () => signalServer('SIGSTOP'),
+    thaw: () => signalServer('SIGCONT'),
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''),
   };
+
+  function signalServer(signal: NodeJS.Signals) {
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  }
 
   // Another test file may take the free port before the server binds it: try another one.
   for (let attempt = 1; ; attempt++) {
