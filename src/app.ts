@@ -93,7 +93,9 @@ export function createApp(services: Services): AppHandle {
       resave: false,
       saveUninitialized: false,
       rolling: false,
-      unset: 'destroy',
+      // Not 'destroy': express-session also "unsets" the session when reading it failed, and
+      // would then delete it, signing the user out over one failed query. Sign-out regenerates.
+      unset: 'keep',
       cookie: { httpOnly: true, sameSite: 'lax', secure: production, path: '/' },
     }),
   );

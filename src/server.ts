@@ -30,11 +30,22 @@ export async function startServer({ app, services, sessionStore }: ServerParts):
     `Gatehouse listening on http://localhost:${port} (${services.db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres server'}${config.demoMode ? ', demo mode' : ''})`,
   );
 
+  // Once stopping, every response closes its connection: keep-alive clients take their next
+  // request elsewhere, and the process ends right after the last one instead of waiting out
+  // the idle timeout. Responses still being prepared are found here.
   let stopping = false;
+  const preparing = new Set<http.ServerResponse>();
+  server.prependListener('request', (_req, res: http.ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    preparing.add(res);
+    res.once('close', () => preparing.delete(res));
+  });
+
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    for (const res of preparing) if (!res.headersSent) res.setHeader('Connection', 'close');
     sessionStore.stopPruning();
     server.close();
     server.closeIdleConnections();

@@ -59,16 +59,50 @@ function knexLog(logger: DatabaseOptions['logger']): Knex.Config['log'] {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const db = knex({
-      client: 'pg',
-      connection: options.databaseUrl,
-      pool: { min: 0, max: options.poolMax ?? 10 },
-      acquireConnectionTimeout: 10_000,
-      log: knexLog(options.logger),
-    });
+    const db = openPostgres(options.databaseUrl, options.poolMax ?? 10, knexLog(options.logger));
     return { knex: db, kind: 'postgres', close: () => db.destroy() };
   }
   return openPGlite(options.dataDir ?? 'memory://', options.loadDataDir, knexLog(options.logger));
+}
+
+/** Longer than any query of ours takes, short enough that a page answers 503 instead of hanging. */
+const QUERY_TIMEOUT_MS = 10_000;
+
+/**
+ * A server that stops answering (a network partition, a frozen host) must not hold requests
+ * forever: connecting and every query give up after a bound, and the page says 503. A
+ * connection whose query timed out is closed, never reused: the server may still be running
+ * that query inside a transaction, and the next request must not land in it.
+ */
+function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): Knex {
+  type Connection = pg.Client & { __knexUid: string };
+  const open = new Map<string, Connection>();
+  const timedOut = new WeakSet<Connection>();
+  const db = knex({
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS },
+    pool: {
+      min: 0,
+      max: poolMax,
+      afterCreate(connection: Connection, done: (err: Error | null, connection: Connection) => void) {
+        open.set(connection.__knexUid, connection);
+        connection.once('end', () => open.delete(connection.__knexUid));
+        done(null, connection);
+      },
+      validate: (connection: Connection) => !timedOut.has(connection),
+    },
+    acquireConnectionTimeout: 10_000,
+    log,
+  });
+  db.on('query-error', (err: Error, query: { __knexUid?: string }) => {
+    const connection = /Query read timeout$/.test(err.message) ? open.get(query.__knexUid ?? '') : undefined;
+    if (!connection) return;
+    // Never handed out again; pg's end() drops the socket of a connection whose query is
+    // still out, and the server rolls back whatever it had open.
+    timedOut.add(connection);
+    void connection.end().catch(() => undefined);
+  });
+  return db;
 }
 
 async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config['log']): Promise<Database> {

@@ -121,12 +121,30 @@ export class Outbox {
         .update({ status: 'sending', attempts: trx.raw('attempts + 1'), next_attempt_at: lease });
       return rows;
     });
-    for (const row of claimed) await this.deliver(row);
+    for (const row of claimed) {
+      if (await this.renewClaim(row)) await this.deliver(row);
+    }
     return claimed.length;
+  }
+
+  /**
+   * The batch's lease covers about three sends, and a slow provider can take longer over the
+   * batch: another instance then claims the rows not yet sent. So each row's lease starts again
+   * just before its send, if this instance still holds it; the attempt count is the claim (any
+   * later claim increments it), so a row taken over is left to its new owner, not sent twice.
+   */
+  private async renewClaim(row: Record<string, any>): Promise<boolean> {
+    const { knex, clock, timeoutMs } = this.options;
+    const renewed = await knex('outbox')
+      .where({ id: row.id, status: 'sending', attempts: Number(row.attempts) + 1 })
+      .update({ next_attempt_at: new Date(clock().getTime() + timeoutMs * 3) })
+      .returning('id');
+    return renewed.length === 1;
   }
 
   private async deliver(row: Record<string, any>): Promise<void> {
     const { knex, clock, emailSender, smsSender, logger } = this.options;
+    // Our claim's attempt count: the outcome is recorded only while the claim is still ours.
     const attempts = Number(row.attempts) + 1;
     try {
       if (row.channel === 'email') {
@@ -138,7 +156,7 @@ export class Outbox {
       }
       const body = row.secret ? String(row.body).split(row.secret).join('[redacted]') : row.body;
       await knex('outbox')
-        .where({ id: row.id })
+        .where({ id: row.id, attempts })
         .update({ status: 'sent', sent_at: clock(), body, secret: null, error: null });
     } catch (err) {
       const retryable = !(err instanceof DeliveryError) || err.retryable;
@@ -147,7 +165,7 @@ export class Outbox {
       const delay = Math.min(2 ** attempts * 1000, 300_000);
       logger.warn({ outboxId: row.id, provider: row.provider, attempts, err: String(err) }, 'delivery failed');
       await knex('outbox')
-        .where({ id: row.id })
+        .where({ id: row.id, attempts })
         .update({
           status: giveUp ? 'failed' : 'pending',
           error: String((err as Error).message ?? err).slice(0, 500),

@@ -29,6 +29,15 @@ export async function establishSession(req: Request, user: User, options: SignIn
   req.session.rememberMe = options.rememberMe;
   // "Remember me" keeps the cookie across browser restarts; otherwise it is a session cookie.
   req.session.cookie.maxAge = options.rememberMe ? options.persistentMs : undefined;
+  // Stored now, not when the response ends: express-session sends the response even when that
+  // late write fails, and the browser would be told it is signed in with no session behind it.
+  try {
+    await promisify((cb) => req.session.save(cb));
+  } catch (err) {
+    // Not signed in after all: drop the session, so the end of the response stores nothing.
+    await promisify((cb) => req.session.destroy(cb)).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** After the user changed their own credentials: keep this session, in a new id, on the new stamp. */

@@ -18,11 +18,14 @@ export function notFound(_req: Request, _res: Response, next: NextFunction) {
   next(new HttpError(404));
 }
 
-// Connection failures from pg or knex's pool: the database is down, not the request bad.
+// Connection failures from pg or knex's pool: the database is down, not the request bad. When
+// the connection drops inside a transaction, knex reports the failed ROLLBACK ("... is not
+// queryable"), not the first error. A server that does not answer at all ends in pg's query or
+// connection timeout ("Query read timeout", "timeout expired").
 const databaseDown = (err: { code?: string; name?: string; message?: string }) =>
   ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(err.code ?? '') ||
   err.name === 'KnexTimeoutError' ||
-  /Connection terminated|connect ECONNREFUSED|Unable to acquire a connection|PGlite is closed/.test(err.message ?? '');
+  /Connection terminated|connect ECONNREFUSED|Unable to acquire a connection|PGlite is closed|is not queryable|Query read timeout|^timeout expired$/.test(err.message ?? '');
 
 /**
  * The one error handler, registered last. Expected failures render their page; anything else
