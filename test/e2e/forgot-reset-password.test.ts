@@ -13,8 +13,8 @@ describe.runIf(hasChromium())('journey: forgot and reset the password', () => {
   afterAll(() => world?.dispose());
 
   it('Forgot your password? → the link shown in demo mode → Reset → log in with the new password', async () => {
-    // A long address: the navigation bar must still fit a phone.
-    const email = await registerConfirmed(world, 'forgot-password-journey.long-name@example.com');
+    // A long address with no hyphen to break at: the navigation bar and Manage must still fit a phone.
+    const email = await registerConfirmed(world, 'forgot.password.journey.with.a.long.name@example.com');
     const { context, page } = await world.newPage(PHONE);
     await page.goto('/account/login');
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
