@@ -99,6 +99,18 @@ export function createApp(services: Services): AppHandle {
       cookie: { httpOnly: true, sameSite: 'lax', secure: production, path: '/' },
     }),
   );
+  // express-session writes a changed session as the response ends, after a redirect's headers
+  // (which browsers follow at once) have gone out: save before redirecting, so the next request
+  // finds the new session (a sign-in, a pending two-factor step). Empty sessions are not stored.
+  app.use((req, res, next) => {
+    const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+    res.redirect = ((...args: unknown[]) => {
+      const keys = req.session ? Object.keys(req.session).filter((k) => k !== 'cookie') : [];
+      if (!keys.length) return redirect(...args);
+      req.session.save((err) => (err ? next(err) : redirect(...args)));
+    }) as typeof res.redirect;
+    next();
+  });
   app.use((_req, res, next) => {
     // Account pages are personal: never cached by the browser or a proxy.
     res.set('Cache-Control', 'no-store');

@@ -11,9 +11,7 @@ import { PHONE, signInWithPassword, startBrowserWorld, type BrowserWorld } from 
  * unknown and the sign-in is lost. On PGlite (one connection, queries in order) the write
  * always wins; on Postgres (a pool) it is a race, seen in these journeys on a busy machine.
  * A store that takes a moment to write makes the race certain.
- *
- * KNOWN BUG, fix outside test/e2e (src/app.ts: save the session before res.redirect; proposed
- * in the e2e report). Until it lands these are `it.fails`; with the fix, make them `it`.
+ * src/app.ts therefore saves the session before every redirect.
  */
 describe.runIf(hasChromium())('a signed-in session is stored before the browser follows the redirect', () => {
   let world: BrowserWorld;
@@ -25,7 +23,7 @@ describe.runIf(hasChromium())('a signed-in session is stored before the browser 
   });
   afterAll(() => world?.dispose());
 
-  it.fails('stays signed in after the Log in redirect even when the session store is slow', async () => {
+  it('stays signed in after the Log in redirect even when the session store is slow', async () => {
     const email = await registerConfirmed(world, 'slow-store@example.com');
     const { context, page } = await world.newPage(PHONE);
     await signInWithPassword(page, email, PASSWORD);
@@ -35,7 +33,7 @@ describe.runIf(hasChromium())('a signed-in session is stored before the browser 
     await context.close();
   });
 
-  it.fails('keeps the pending two-factor step across its redirects, and the sign-in after the code', async () => {
+  it('keeps the pending two-factor step across its redirects, and the sign-in after the code', async () => {
     const email = 'slow-store-2fa@example.com';
     await twoFactorAccount(world, email, { phone: false });
     const { context, page } = await world.newPage(PHONE);
