@@ -158,7 +158,7 @@ describe('case 13: a security change in browser A ends the other sessions and re
 function httpsBrowser(app: World['app']) {
   const jar = new Map<string, string>();
   const all: string[] = [];
-  const keep = (res: { headers: Record<string, unknown> }) => {
+  const keep = <T extends { headers: Record<string, unknown> }>(res: T): T => {
     for (const c of setCookies(res)) {
       all.push(c);
       const [pair] = c.split(';');
