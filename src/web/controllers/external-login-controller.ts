@@ -70,6 +70,8 @@ export function createExternalLoginController(services: Services, options: Exter
     },
 
     async externalLoginCallback(req: Request, res: Response) {
+      // The provider's code and state are in this page's address: no Referer may carry them.
+      res.set('Referrer-Policy', 'no-referrer');
       if (!google) return failure(res);
       const outcome = await google.callback(req, res);
       if (!outcome.ok) {
