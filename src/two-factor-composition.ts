@@ -55,11 +55,11 @@ export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorSe
   return {
     codes,
     twoFactor: new TwoFactorSignInManager({
-      knex, store, tokens, codes, audit, clock,
+      knex, store, tokens, codes, audit, outbox, clock,
       maxFailedAccessAttempts: settings.maxFailedAccessAttempts,
       lockoutMs: settings.lockoutMs,
     }),
-    phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit }),
+    phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit, outbox }),
     rememberedBrowsers: new RememberedBrowsers({ knex, audit, clock, key: keys.rememberBrowser, ttlMs: settings.rememberBrowserMs }),
   };
 }
