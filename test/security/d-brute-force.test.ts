@@ -24,6 +24,7 @@
  * - 40: test/integration/passwords/rate-limits.test.ts "mails one address at most 3 times an hour, with the same page every time (D40)"
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeTwilio } from '../fakes/fake-twilio.js';
 import { createTestClock, csrfFrom, setup, type Agent, type World } from '../helpers/setup.js';
 import { auditCount, passwordStep, relaxedSendLimits, sendCode, userByEmail, verifyCode } from '../helpers/two-factor.js';
 import { account, countHashing, isSignedIn, PASSWORD, post, visible } from './helpers.js';
@@ -239,6 +240,34 @@ describe('case 38: flooding Send Code (default sending limits)', () => {
       if ((await sendCode(agent, 'Phone Code')).status === 303) sent++;
     }
     expect(sent).toBe(30);
+  });
+});
+
+describe('case 38: the price cap on Twilio messages', () => {
+  it('sends every SMS with MaxPrice when TWILIO_MAX_PRICE is set, so a pumped premium route is refused by Twilio', async () => {
+    const twilio = await startFakeTwilio();
+    const priced = await setup({
+      env: {
+        TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
+        TWILIO_AUTH_TOKEN: 'twilio-test-token',
+        TWILIO_FROM_NUMBER: '+15005550006',
+        TWILIO_BASE_URL: twilio.baseUrl,
+        TWILIO_MAX_PRICE: '0.05',
+      },
+      overrides: { clock },
+    });
+    try {
+      await account(priced, 'priced@example.com');
+      const agent = priced.agent();
+      await post(agent, '/account/login', { email: 'priced@example.com', password: PASSWORD });
+      const res = await post(agent, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 67' }, '/manage/add-phone-number');
+      expect(res.status).toBe(303);
+      expect(twilio.requests).toHaveLength(1);
+      expect(twilio.requests[0].body.MaxPrice).toBe('0.05');
+    } finally {
+      await priced.close();
+      await twilio.close();
+    }
   });
 });
 
