@@ -27,7 +27,7 @@ export function smsSenderFor(config: Config): SmsSender | undefined {
   const timeoutMs = config.messagingTimeoutMs;
   const { twilio, aspsms } = config.sms;
   if (config.sms.provider === 'twilio' && twilio) {
-    return createTwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.fromNumber, baseUrl: twilio.baseUrl, timeoutMs });
+    return createTwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.fromNumber, baseUrl: twilio.baseUrl, maxPrice: twilio.maxPrice, timeoutMs });
   }
   if (config.sms.provider === 'aspsms' && aspsms) {
     return createAspsmsSmsSender({ ...aspsms, timeoutMs });
