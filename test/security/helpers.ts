@@ -71,13 +71,6 @@ export const setCookies = (res: { headers: Record<string, unknown> }) =>
 /** Signed in? (the account page answers 200 only to a signed-in browser). */
 export const isSignedIn = async (agent: Agent) => (await agent.get('/manage')).status === 200;
 
-/** The signed-in browser's current session cookie (read from a page that sets none: use the jar). */
-export async function sessionCookieOf(agent: Agent): Promise<string> {
-  const res = await agent.get('/manage');
-  const header = res.request.getHeader?.('Cookie') ?? (res.request as unknown as { cookies?: string }).cookies;
-  return String(header ?? '');
-}
-
 /** Posts a form with the token of `formPath` in this browser. */
 export async function post(agent: Agent, path: string, fields: Record<string, string> | string, formPath = '/account/login') {
   const _csrf = await getCsrf(agent, formPath);

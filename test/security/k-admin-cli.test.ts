@@ -24,7 +24,7 @@ import { runAdmin } from '../../src/cli/run.js';
 import { loadConfig } from '../../src/config.js';
 import { postForm, setup, type World } from '../helpers/setup.js';
 import { clearSignInThrottle, relaxedSendLimits, twoFactorSignIn } from '../helpers/two-factor.js';
-import { account, cookiePair, isSignedIn, PASSWORD, post, userRow } from './helpers.js';
+import { account, cookiePair, isSignedIn, PASSWORD, userRow } from './helpers.js';
 
 let world: World;
 beforeAll(async () => {
@@ -166,6 +166,5 @@ describe('case 92: unlock and end-sessions', () => {
     const events = await world.knex('audit_events').where({ user_id: user.id }).whereIn('event_type', ['SecurityStampUpdated', 'UserUnlocked']);
     expect(events.map((e) => e.event_type).sort()).toEqual(['SecurityStampUpdated', 'UserUnlocked']);
     expect(events.every((e) => /^gatehouse-admin-cli \(/.test(e.user_agent))).toBe(true);
-    void post;
   });
 });
