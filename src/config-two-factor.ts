@@ -20,6 +20,8 @@ export const twoFactorEnvShape = {
   TWILIO_AUTH_TOKEN: optional,
   TWILIO_FROM_NUMBER: optional,
   TWILIO_BASE_URL: optionalUrl,
+  // USD; Twilio refuses a message that would cost more (SMS pumping to premium routes).
+  TWILIO_MAX_PRICE: optional.pipe(z.coerce.number<string | undefined>().positive().max(100).optional()),
   ASPSMS_USER_KEY: optional,
   ASPSMS_PASSWORD: optional,
   ASPSMS_ORIGINATOR: optional,
@@ -51,7 +53,7 @@ export interface SendLimits {
 export interface TwoFactorConfigPart {
   sms: {
     provider: SmsProviderName;
-    twilio?: { accountSid: string; authToken: string; fromNumber: string; baseUrl?: string };
+    twilio?: { accountSid: string; authToken: string; fromNumber: string; baseUrl?: string; maxPrice?: number };
     aspsms?: { userKey: string; password: string; originator: string; baseUrl?: string };
   };
   twoFactor: {
@@ -108,7 +110,7 @@ export function twoFactorConfig(v: TwoFactorEnv): TwoFactorConfigPart {
       provider,
       twilio:
         provider === 'twilio'
-          ? { accountSid: v.TWILIO_ACCOUNT_SID!, authToken: v.TWILIO_AUTH_TOKEN!, fromNumber: v.TWILIO_FROM_NUMBER!, baseUrl: v.TWILIO_BASE_URL }
+          ? { accountSid: v.TWILIO_ACCOUNT_SID!, authToken: v.TWILIO_AUTH_TOKEN!, fromNumber: v.TWILIO_FROM_NUMBER!, baseUrl: v.TWILIO_BASE_URL, maxPrice: v.TWILIO_MAX_PRICE }
           : undefined,
       aspsms:
         provider === 'aspsms'

@@ -64,6 +64,18 @@ export const emails = {
       'The password of your account was just changed. If this was not you, reset your ' +
       'password now and contact the administrator.',
   }),
+  twoFactorChanged: (enabled: boolean): EmailContent => ({
+    subject: `Two-factor authentication was turned ${enabled ? 'on' : 'off'}`,
+    body:
+      `Two-factor authentication was just turned ${enabled ? 'on' : 'off'} for your account. If this ` +
+      'was not you, reset your password now and contact the administrator.',
+  }),
+  phoneNumberChanged: (change: 'added' | 'changed' | 'removed'): EmailContent => ({
+    subject: 'Your phone number was changed',
+    body:
+      `The phone number of your account was just ${change}. If this was not you, reset your ` +
+      'password now and contact the administrator.',
+  }),
   securityCode: (code: string): EmailContent => ({
     subject: 'Security Code',
     body: `Your security code is: ${code}`,

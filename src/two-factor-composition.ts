@@ -27,7 +27,7 @@ export function smsSenderFor(config: Config): SmsSender | undefined {
   const timeoutMs = config.messagingTimeoutMs;
   const { twilio, aspsms } = config.sms;
   if (config.sms.provider === 'twilio' && twilio) {
-    return createTwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.fromNumber, baseUrl: twilio.baseUrl, timeoutMs });
+    return createTwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.fromNumber, baseUrl: twilio.baseUrl, maxPrice: twilio.maxPrice, timeoutMs });
   }
   if (config.sms.provider === 'aspsms' && aspsms) {
     return createAspsmsSmsSender({ ...aspsms, timeoutMs });
@@ -55,11 +55,11 @@ export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorSe
   return {
     codes,
     twoFactor: new TwoFactorSignInManager({
-      knex, store, tokens, codes, audit, clock,
+      knex, store, tokens, codes, audit, outbox, clock,
       maxFailedAccessAttempts: settings.maxFailedAccessAttempts,
       lockoutMs: settings.lockoutMs,
     }),
-    phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit }),
+    phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit, outbox }),
     rememberedBrowsers: new RememberedBrowsers({ knex, audit, clock, key: keys.rememberBrowser, ttlMs: settings.rememberBrowserMs }),
   };
 }

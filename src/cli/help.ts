@@ -14,7 +14,7 @@ export function generalHelp(commands: Command[]): string {
     `  ${'help'.padEnd(width)}Show this list, or \`help <command>\` for a command's options`,
     '',
     'Passwords are read from stdin (--password-stdin) or ADMIN_PASSWORD (seed); --password works',
-    'but shows in `ps`. With NODE_ENV=production and DATABASE_URL, changes need --yes.',
+    'but shows in `ps`. With DATABASE_URL and NODE_ENV=production (or NODE_ENV unset), changes need --yes.',
   ];
   return `${lines.join('\n')}\n`;
 }

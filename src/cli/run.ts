@@ -36,13 +36,17 @@ function parseOptions(command: Command, args: string[]) {
 
 /**
  * Case K91: someone with production credentials in their shell changes nothing by accident.
- * Changes to a Postgres server while NODE_ENV=production need an explicit --yes.
+ * Changes to a Postgres server while NODE_ENV=production need an explicit --yes, and so do
+ * changes to a server while NODE_ENV is not set at all: nothing then says it is not production.
  */
-function guardProduction(command: Command, config: Config, yes: boolean): void {
-  if (!command.mutates || yes || config.env !== 'production' || !config.databaseUrl) return;
+function guardProduction(command: Command, config: Config, yes: boolean, nodeEnvSet: boolean): void {
+  if (!command.mutates || yes || !config.databaseUrl) return;
+  if (config.env !== 'production' && nodeEnvSet) return;
   const url = new URL(config.databaseUrl);
   throw new CliError(
-    `${command.name} would change the production database ${url.host}${url.pathname}: add --yes to go ahead`,
+    config.env === 'production'
+      ? `${command.name} would change the production database ${url.host}${url.pathname}: add --yes to go ahead`
+      : `${command.name} would change the database ${url.host}${url.pathname} and NODE_ENV is not set: add --yes to go ahead (or set NODE_ENV)`,
   );
 }
 
@@ -68,7 +72,7 @@ async function runCommand(command: Command, args: string[], io: CliIo): Promise<
     return;
   }
   const config = loadConfig(io.env);
-  guardProduction(command, config, values.yes === true);
+  guardProduction(command, config, values.yes === true, (io.env.NODE_ENV ?? '').trim() !== '');
   const action = await command.prepare({ values, config, io });
   const services = await openServices(config);
   try {

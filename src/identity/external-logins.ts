@@ -74,7 +74,7 @@ export class ExternalLoginManager {
    * by email first. An address that already has an account gets a notice instead, and the page
    * looks the same, so nobody learns which addresses have accounts.
    */
-  async createUserWithLogin(email: string, login: ExternalLoginInfo, context?: AuditContext): Promise<CreateWithLoginResult> {
+  async createUserWithLogin(email: string, login: ExternalLoginInfo, context?: AuditContext, options: { notifyExisting?: boolean } = {}): Promise<CreateWithLoginResult> {
     const { knex, store, logins, users, outbox, audit } = this.deps;
     const confirmed = login.emailVerified && login.email !== null && login.email.toLowerCase() === email.toLowerCase();
     try {
@@ -83,9 +83,13 @@ export class ExternalLoginManager {
         const existing = await store.findByEmail(trx, email);
         if (existing) {
           const loginLink = users.link('/account/login', {});
-          const mail = emails.externalLoginForExistingEmail(login.providerDisplayName ?? login.loginProvider, loginLink);
-          await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'ExternalLoginForExistingEmail' });
-          await audit.record(trx, { userId: existing.id, type: 'ExternalRegistrationForExistingEmail', detail: { provider: login.loginProvider }, context });
+          // Past the sending limit the owner has been told already: no mail flood (case D41).
+          const notify = options.notifyExisting !== false;
+          if (notify) {
+            const mail = emails.externalLoginForExistingEmail(login.providerDisplayName ?? login.loginProvider, loginLink);
+            await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'ExternalLoginForExistingEmail' });
+          }
+          await audit.record(trx, { userId: existing.id, type: 'ExternalRegistrationForExistingEmail', detail: { provider: login.loginProvider, notified: notify }, context });
           return { outcome: 'ConfirmationSent', link: loginLink };
         }
         const user = await store.create(trx, { email, passwordHash: null, emailConfirmed: confirmed });

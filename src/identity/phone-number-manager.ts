@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { emails } from '../messages.js';
+import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from './audit-log.js';
 import type { SecurityCodeSender, SendCodeResult } from './security-code-sender.js';
 import type { TokenStore } from './token-store.js';
@@ -10,6 +12,7 @@ export interface PhoneNumberManagerDeps {
   tokens: TokenStore;
   codes: SecurityCodeSender;
   audit: AuditLog;
+  outbox: Outbox;
 }
 
 // A six-digit code has a million values: a few guesses per code, then a new code is needed
@@ -52,23 +55,34 @@ export class PhoneNumberManager {
       await audit.record(knex, { userId, type: 'PhoneNumberVerificationFailed', context });
       return undefined;
     }
-    return knex.transaction(async (trx) => {
-      const updated = await store.setPhoneNumber(trx, userId, phoneNumber, true);
+    const updated = await knex.transaction(async (trx) => {
+      const changed = await store.setPhoneNumber(trx, userId, phoneNumber, true);
+      await this.notify(trx, user, user.phoneNumber === null ? 'added' : 'changed');
       await audit.record(trx, { userId, type: 'PhoneNumberAdded', detail: { replaced: user.phoneNumber !== null }, context });
-      return updated;
+      return changed;
     });
+    this.deps.outbox.kick();
+    return updated;
+  }
+
+  /** The owner hears of every change of number by email (ASVS 6.3.7). */
+  private notify(trx: Knex.Transaction, user: User, change: 'added' | 'changed' | 'removed') {
+    return this.deps.outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.phoneNumberChanged(change), userId: user.id, purpose: 'PhoneNumberChangedNotice' });
   }
 
   async removePhoneNumber(userId: string, context?: AuditContext): Promise<User | undefined> {
     const { knex, store, audit } = this.deps;
-    return knex.transaction(async (trx) => {
+    const updated = await knex.transaction(async (trx) => {
       const user = await store.findById(trx, userId);
       // Never remove the last place a sign-in code can go while two-factor is on.
       if (!user || (user.twoFactorEnabled && !user.emailConfirmed)) return undefined;
-      const updated = await store.setPhoneNumber(trx, userId, null, false);
-      if (updated) await audit.record(trx, { userId, type: 'PhoneNumberRemoved', context });
-      return updated;
+      const changed = await store.setPhoneNumber(trx, userId, null, false);
+      if (changed && user.phoneNumber !== null) await this.notify(trx, user, 'removed');
+      if (changed) await audit.record(trx, { userId, type: 'PhoneNumberRemoved', context });
+      return changed;
     });
+    if (updated) this.deps.outbox.kick();
+    return updated;
   }
 
   /** The code to show in demo mode, if one was just recorded for this number. */

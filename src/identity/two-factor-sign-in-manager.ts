@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { emails } from '../messages.js';
+import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { safeEqual } from './secret-keys.js';
@@ -13,6 +15,7 @@ export interface TwoFactorSignInManagerDeps {
   tokens: TokenStore;
   codes: SecurityCodeSender;
   audit: AuditLog;
+  outbox: Outbox;
   clock: Clock;
   maxFailedAccessAttempts: number;
   lockoutMs: number;
@@ -121,16 +124,22 @@ export class TwoFactorSignInManager {
     });
   }
 
-  /** Enable/DisableTwoFactorAuthentication: rotates the stamp (other sessions and remembered browsers end). */
+  /**
+   * Enable/DisableTwoFactorAuthentication: rotates the stamp (other sessions and remembered
+   * browsers end) and tells the owner by email (ASVS 6.3.7).
+   */
   async setTwoFactorEnabled(userId: string, enabled: boolean, context?: AuditContext): Promise<User | undefined> {
-    const { knex, store, audit } = this.deps;
-    return knex.transaction(async (trx) => {
+    const { knex, store, audit, outbox } = this.deps;
+    const updated = await knex.transaction(async (trx) => {
       const user = await store.findById(trx, userId);
       // Turning it on with nowhere to send a code would lock the user out of their own account.
       if (!user || (enabled && getValidTwoFactorProviders(user).length === 0)) return undefined;
-      const updated = await store.setTwoFactorEnabled(trx, userId, enabled);
+      const changed = await store.setTwoFactorEnabled(trx, userId, enabled);
+      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.twoFactorChanged(enabled), userId, purpose: 'TwoFactorChangedNotice' });
       await audit.record(trx, { userId, type: enabled ? 'TwoFactorEnabled' : 'TwoFactorDisabled', context });
-      return updated;
+      return changed;
     });
+    if (updated) outbox.kick();
+    return updated;
   }
 }

@@ -78,7 +78,7 @@ export class UserManager {
    * paths hash a password and send one email, so the response reveals nothing. Returns the
    * link that went out, for demo mode.
    */
-  async register(email: string, password: string, context?: AuditContext): Promise<IdentityResult<{ link: string }>> {
+  async register(email: string, password: string, context?: AuditContext, options: { notifyExisting?: boolean } = {}): Promise<IdentityResult<{ link: string }>> {
     const errors = this.validatePassword(password);
     if (errors.length) return { succeeded: false, errors };
     const passwordHash = await this.deps.hasher.hash(password);
@@ -87,9 +87,13 @@ export class UserManager {
       const existing = await store.findByEmail(trx, email);
       if (existing) {
         const loginLink = this.link('/account/login', {});
-        const mail = emails.alreadyRegistered(loginLink, this.link('/account/forgot-password', {}));
-        await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'AlreadyRegistered' });
-        await audit.record(trx, { userId: existing.id, type: 'RegistrationForExistingEmail', context });
+        // Past the sending limit the owner has been told already: no mail flood (case D41).
+        const notify = options.notifyExisting !== false;
+        if (notify) {
+          const mail = emails.alreadyRegistered(loginLink, this.link('/account/forgot-password', {}));
+          await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'AlreadyRegistered' });
+        }
+        await audit.record(trx, { userId: existing.id, type: 'RegistrationForExistingEmail', detail: { notified: notify }, context });
         return loginLink;
       }
       const user = await store.create(trx, { email, passwordHash });

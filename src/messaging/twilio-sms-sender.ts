@@ -9,6 +9,8 @@ export interface TwilioSmsSenderOptions {
   from: string;
   /** Only for tests: every API call goes to this origin instead of https://api.twilio.com. */
   baseUrl?: string;
+  /** USD: Twilio refuses a message that would cost more (Twilio's MaxPrice). */
+  maxPrice?: number;
   timeoutMs: number;
 }
 
@@ -22,7 +24,12 @@ export function createTwilioSmsSender(options: TwilioSmsSenderOptions): SmsSende
     name: 'twilio',
     async send(message: SmsMessage): Promise<void> {
       try {
-        await client.messages.create({ to: message.to, from: options.from, body: message.body });
+        await client.messages.create({
+          to: message.to,
+          from: options.from,
+          body: message.body,
+          ...(options.maxPrice !== undefined ? { maxPrice: options.maxPrice } : {}),
+        });
       } catch (error) {
         throw toDeliveryError(error);
       }

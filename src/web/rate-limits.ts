@@ -1,4 +1,5 @@
 import type { RateLimitRule } from '../identity/rate-limiter.js';
+import { hmac } from '../identity/secret-keys.js';
 
 const minutes = (n: number) => n * 60_000;
 
@@ -17,6 +18,11 @@ export const RATE_LIMITS = {
   signInPerIp: { limit: 50, windowMs: minutes(15) },
   /** Reset emails to one address (whether or not it has an account). */
   forgotPasswordPerAddress: { limit: 3, windowMs: minutes(60) },
+  /**
+   * "You already have an account" notices to one address (someone registering it again, or
+   * typing it for a new Google sign-in): past this, the page is the same but no mail goes out.
+   */
+  accountNoticePerAddress: { limit: 3, windowMs: minutes(60) },
   /** Forgot-password requests from one IP address. */
   forgotPasswordPerIp: { limit: 20, windowMs: minutes(60) },
   /** Reset-password form posts from one IP address. */
@@ -27,3 +33,7 @@ export const RATE_LIMITS = {
 
 /** The account part of a limiter key: case-insensitive like the email column. */
 export const accountKey = (email: string) => email.trim().normalize('NFC').toLowerCase();
+
+/** A limiter key for mail to an address: a keyed hash, so the table holds no addresses. */
+export const addressKey = (key: Buffer, purpose: string, email: string) =>
+  hmac(key, purpose, accountKey(email)).toString('base64url').slice(0, 32);

@@ -1,6 +1,9 @@
-const SECRET_PARAMS = new Set(['code', 'token', 'password', 'state']);
+const SECRET_PARAMS = new Set(['code', 'token', 'password', 'state', '_csrf']);
 
-/** Drops secret query parameters (confirmation and reset codes, OAuth state) before logging. */
+/**
+ * Drops secret query parameters (confirmation and reset codes, OAuth state, and a CSRF token a
+ * client put in the query string, where it is refused but would otherwise be logged).
+ */
 export function redactUrl(url: string | undefined): string {
   if (!url) return '';
   const q = url.indexOf('?');

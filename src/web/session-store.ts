@@ -52,14 +52,20 @@ export class KnexSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
+    const now = this.clock();
     this.knex('sessions')
       .where({ sid })
-      .where('expires', '>', this.clock())
+      .where('expires', '>', now)
       .first('data')
-      .then((row) => {
-        const data = row ? (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) : null;
-        callback(null, data);
-      }, callback);
+      .then(async (row) => {
+        if (row) return typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+        // A session that timed out is over: its row (user id, stamp) goes now, when its cookie
+        // comes back, not at the next sweep. Only a validly signed cookie gets this far.
+        this.written.delete(sid);
+        await this.knex('sessions').where({ sid }).where('expires', '<=', now).delete();
+        return null;
+      })
+      .then((data) => callback(null, data), callback);
   }
 
   override set(sid: string, sess: session.SessionData, callback?: Callback): void {

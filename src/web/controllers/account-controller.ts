@@ -4,6 +4,7 @@ import type { AuditContext } from '../../identity/audit-log.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
+import { addressKey, RATE_LIMITS } from '../rate-limits.js';
 import type { RouteOptions } from '../routes.js';
 import { destroySession, establishSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
@@ -43,7 +44,9 @@ export function createAccountController(services: Services, options: RouteOption
       }
       if (Object.keys(errors).length) return renderRegister(res, rawEmail.slice(0, 254), errors);
 
-      const result = await users.register(email!, password, auditContext(req));
+      // Registering an address that has an account mails its owner: only so often (case D41).
+      const notice = await services.rateLimiter.hit(`notice:address:${addressKey(services.keys.tokenHash, 'account-notice', email!)}`, RATE_LIMITS.accountNoticePerAddress);
+      const result = await users.register(email!, password, auditContext(req), { notifyExisting: notice.allowed });
       if (!result.succeeded) return renderRegister(res, rawEmail, { password: result.errors.join(' ') });
       // The same page whether the address was new or already had an account.
       res.render('account/check-email', {

@@ -4,6 +4,7 @@ import type { ExternalLoginInfo } from '../../identity/external-logins.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { field, safeLocalUrl, type FieldErrors } from '../forms.js';
+import { addressKey, RATE_LIMITS } from '../rate-limits.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
 import { establishSession, regenerateSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
@@ -69,6 +70,8 @@ export function createExternalLoginController(services: Services, options: Exter
     },
 
     async externalLoginCallback(req: Request, res: Response) {
+      // The provider's code and state are in this page's address: no Referer may carry them.
+      res.set('Referrer-Policy', 'no-referrer');
       if (!google) return failure(res);
       const outcome = await google.callback(req, res);
       if (!outcome.ok) {
@@ -97,7 +100,9 @@ export function createExternalLoginController(services: Services, options: Exter
       if (!email) return renderConfirmation(res, provider, raw.slice(0, 254), { email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.' });
 
       const { returnUrl, startedAt: _s, ...login } = pending;
-      const result = await externalLogins.createUserWithLogin(email, login, auditContext(req));
+      // The same limit as registering: an address that has an account is mailed only so often.
+      const notice = await services.rateLimiter.hit(`notice:address:${addressKey(services.keys.tokenHash, 'account-notice', email)}`, RATE_LIMITS.accountNoticePerAddress);
+      const result = await externalLogins.createUserWithLogin(email, login, auditContext(req), { notifyExisting: notice.allowed });
       delete req.session.pendingExternalLogin;
       if (result.outcome === 'LoginTaken') return failure(res);
       if (result.outcome === 'Created') {

@@ -65,6 +65,8 @@ export function createPasswordController(services: Services, options: PasswordCo
     },
 
     resetPasswordForm(req: Request, res: Response) {
+      // The reset code is in this page's address: no Referer may carry it anywhere.
+      res.set('Referrer-Policy', 'no-referrer');
       const code = queryParam(req.query, 'code');
       if (!code) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
       renderReset(res, { email: '', code }, {});
