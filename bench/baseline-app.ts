@@ -79,6 +79,11 @@ app.get('/manage', (req, res) => {
     isError: false,
     email: req.session.email,
     hasPassword: true,
+    // The rest of the page's model, as a new user without phone or 2FA has it in Gatehouse.
+    phoneNumber: null,
+    twoFactorEnabled: false,
+    browserRemembered: false,
+    externalLoginCount: 0,
   });
 });
 
