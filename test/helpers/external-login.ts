@@ -1,5 +1,5 @@
-import type { FakeGoogle, GoogleUser } from '../fakes/fake-google.js';
-import { localPath, postForm, type Agent } from './setup.js';
+import { startFakeGoogle, type FakeGoogle, type GoogleUser } from '../fakes/fake-google.js';
+import { localPath, postForm, setup, type Agent, type World, type WorldOptions } from './setup.js';
 
 /** The browser's side of the provider round trip: consent at the fake, back to the app's callback. */
 export async function consentAtProvider(authorizationUrl: string): Promise<string> {
@@ -34,4 +34,18 @@ export async function registerWithGoogle(agent: Agent, google: FakeGoogle, user:
     throw new Error(`expected the confirmation page, got ${callback.status} ${callback.headers.location}`);
   }
   return postForm(agent, '/account/external-login-confirmation', { email }, '/account/external-login-confirmation');
+}
+
+/** The app on a fresh database, configured for Google against a fake provider on loopback. */
+export async function setupWithFakeGoogle(options: WorldOptions = {}): Promise<World & { google: FakeGoogle }> {
+  const google = await startFakeGoogle();
+  const world = await setup({ ...options, env: { ...google.env, ...options.env } });
+  return {
+    ...world,
+    google,
+    async close() {
+      await world.close();
+      await google.close();
+    },
+  };
 }

@@ -20,21 +20,17 @@
  * The tests below add the variants those leave out.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGoogle, type FakeGoogle, type GoogleUser } from '../fakes/fake-google.js';
-import { consentAtProvider, googleRoundTrip, registerWithGoogle } from '../helpers/external-login.js';
-import { csrfFrom, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
+import { type FakeGoogle, type GoogleUser } from '../fakes/fake-google.js';
+import { consentAtProvider, googleRoundTrip, registerWithGoogle, setupWithFakeGoogle } from '../helpers/external-login.js';
+import { csrfFrom, postForm, signedInAgent, type Agent, type World } from '../helpers/setup.js';
 import { account, isSignedIn, visible } from './helpers.js';
 
 let world: World;
 let google: FakeGoogle;
 beforeAll(async () => {
-  google = await startFakeGoogle();
-  world = await setup({ env: google.env });
+  ({ google, ...world } = await setupWithFakeGoogle());
 });
-afterAll(async () => {
-  await world.close();
-  await google.close();
-});
+afterAll(() => world.close());
 beforeEach(() => world.knex('rate_limits').delete());
 
 const failures = async () => Number((await world.knex('audit_events').where({ event_type: 'ExternalLoginFailed' }).count<{ n: number }[]>('* as n'))[0].n);

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google.js';
-import { consentAtProvider } from '../../helpers/external-login.js';
+import type { FakeGoogle } from '../../fakes/fake-google.js';
+import { consentAtProvider, setupWithFakeGoogle } from '../../helpers/external-login.js';
 import { postForm, setup, type Agent, type World } from '../../helpers/setup.js';
 
 let world: World;
 let google: FakeGoogle;
 beforeAll(async () => {
-  google = await startFakeGoogle();
-  world = await setup({ env: google.env });
+  ({ google, ...world } = await setupWithFakeGoogle());
 });
-afterAll(async () => {
-  await world.close();
-  await google.close();
-});
+afterAll(() => world.close());
 
 const person = { sub: 'g-failure', email: 'failure@gmail.com', email_verified: true };
 

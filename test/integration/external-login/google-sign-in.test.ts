@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google.js';
-import { googleRoundTrip, registerWithGoogle } from '../../helpers/external-login.js';
-import { demoLinkFrom, localPath, postForm, registerConfirmed, setup, signedInAgent, type World } from '../../helpers/setup.js';
+import type { FakeGoogle } from '../../fakes/fake-google.js';
+import { googleRoundTrip, registerWithGoogle, setupWithFakeGoogle } from '../../helpers/external-login.js';
+import { demoLinkFrom, localPath, postForm, registerConfirmed, signedInAgent, type World } from '../../helpers/setup.js';
 
 let world: World;
 let google: FakeGoogle;
 beforeAll(async () => {
-  google = await startFakeGoogle();
-  world = await setup({ env: google.env });
+  ({ google, ...world } = await setupWithFakeGoogle());
 });
-afterAll(async () => {
-  await world.close();
-  await google.close();
-});
+afterAll(() => world.close());
 
 const userByEmail = (email: string) => world.knex('users').where({ email }).first();
 const loginsOf = (userId: string) => world.knex('user_logins').where({ user_id: userId });
