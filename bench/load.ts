@@ -41,7 +41,15 @@ export async function signIn(url: string, email: string, password: string): Prom
   });
   const signedIn = sessionCookie(Object.fromEntries([['set-cookie', response.headers.getSetCookie()]]));
   if (response.status !== 303 || !signedIn) throw new Error(`${url}: sign-in of ${email} answered ${response.status}`);
-  return signedIn;
+  // Like a browser, keep what the first signed-in page sets too (Gatehouse's sign-in device
+  // cookie): without it every measured request would be a first visit.
+  const firstPage = await fetch(`${url}/manage`, { headers: { ...PROXY_HEADERS, cookie: signedIn } });
+  await firstPage.arrayBuffer();
+  const jar = new Map<string, string>();
+  for (const pair of [signedIn, ...firstPage.headers.getSetCookie().map((c) => c.split(';')[0])]) {
+    jar.set(pair.slice(0, pair.indexOf('=')), pair);
+  }
+  return [...jar.values()].join('; ');
 }
 
 export interface LoadResult {

@@ -39,7 +39,7 @@ export class DuplicateEmailError extends Error {
 export const newSecurityStamp = () => crypto.randomBytes(20).toString('base64url');
 
 // Columns are snake_case in the database and camelCase in code; this is the one mapping.
-function toUser(row: Record<string, unknown>): User {
+export function toUser(row: Record<string, unknown>): User {
   return {
     id: row.id as string,
     userName: row.user_name as string,

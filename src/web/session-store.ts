@@ -1,8 +1,34 @@
+import type { Request } from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import type { Clock } from '../identity/clock.js';
+import { toUser, type User } from '../identity/user-store.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
+
+/** The account a session belongs to, read in the same query as the session itself. */
+export interface SessionAccount {
+  /** The session row's user id. */
+  userId: string;
+  /** Undefined when the user no longer exists. */
+  user: User | undefined;
+  externalLoginCount: number;
+}
+
+// Carries the account from `get` to `createSession` without it becoming session data
+// (express-session copies only enumerable string keys into the session).
+const ACCOUNT = Symbol('session account');
+
+/**
+ * Every signed-in request needs its session and a fresh copy of its user (the security stamp
+ * check), and Manage shows the count of external logins: one round trip instead of three.
+ * Each query cost about 0.15 ms of app CPU and as much of Postgres CPU (`npm run bench`).
+ */
+const SESSION_WITH_ACCOUNT = `
+  select s.data as session_data, s.user_id as session_user_id, u.*,
+         (select count(*)::int from user_logins l where l.user_id = s.user_id) as external_login_count
+    from sessions s left join users u on u.id = s.user_id
+   where s.sid = ? and s.expires > ?`;
 
 /**
  * express-session store on the `sessions` table through knex, so it works on PGlite and on
@@ -22,6 +48,8 @@ export class KnexSessionStore extends session.Store {
   /** sid → when this process last wrote that session's expiry (only the last `touchAfterMs`). */
   private readonly written = new Map<string, number>();
   private lastForget = 0;
+  /** The account each request's session was loaded with (see SESSION_WITH_ACCOUNT). */
+  private readonly accounts = new WeakMap<Request, SessionAccount>();
 
   constructor(
     private readonly knex: Knex,
@@ -53,12 +81,21 @@ export class KnexSessionStore extends session.Store {
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     const now = this.clock();
-    this.knex('sessions')
-      .where({ sid })
-      .where('expires', '>', now)
-      .first('data')
-      .then(async (row) => {
-        if (row) return typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+    this.knex
+      .raw(SESSION_WITH_ACCOUNT, [sid, now])
+      .then(async ({ rows: [row] }: { rows: Record<string, unknown>[] }) => {
+        if (row) {
+          const data = typeof row.session_data === 'string' ? JSON.parse(row.session_data) : row.session_data;
+          if (row.session_user_id) {
+            const account: SessionAccount = {
+              userId: row.session_user_id as string,
+              user: row.id ? toUser(row) : undefined,
+              externalLoginCount: Number(row.external_login_count),
+            };
+            Object.defineProperty(data, ACCOUNT, { value: account, enumerable: false });
+          }
+          return data;
+        }
         // A session that timed out is over: its row (user id, stamp) goes now, when its cookie
         // comes back, not at the next sweep. Only a validly signed cookie gets this far.
         this.written.delete(sid);
@@ -66,6 +103,17 @@ export class KnexSessionStore extends session.Store {
         return null;
       })
       .then((data) => callback(null, data), callback);
+  }
+
+  override createSession(req: Request, data: session.SessionData): session.Session & session.SessionData {
+    const account = (data as { [ACCOUNT]?: SessionAccount })[ACCOUNT];
+    if (account) this.accounts.set(req, account);
+    return super.createSession(req, data);
+  }
+
+  /** The account loaded with this request's session, if it was loaded from the store. */
+  accountLoadedWith(req: Request): SessionAccount | undefined {
+    return this.accounts.get(req);
   }
 
   override set(sid: string, sess: session.SessionData, callback?: Callback): void {

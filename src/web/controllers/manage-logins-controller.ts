@@ -23,7 +23,9 @@ export function createManageLoginsController(services: Services, options: Manage
   return {
     /** For Manage's overview: how many external logins the account has. */
     async exposeLoginCount(req: Request, res: Response, next: NextFunction) {
-      if (req.user) res.locals.externalLoginCount = (await externalLogins.getLogins(req.user.id)).length;
+      if (req.user) {
+        res.locals.externalLoginCount = req.externalLoginCount ?? (await externalLogins.getLogins(req.user.id)).length;
+      }
       next();
     },
 

@@ -4,11 +4,14 @@ import { safeEqual } from '../../identity/secret-keys.js';
 import type { User } from '../../identity/user-store.js';
 import type { UserManager } from '../../identity/user-manager.js';
 import { destroySession } from '../session.js';
+import type { SessionAccount } from '../session-store.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
     /** The signed-in user, loaded fresh on every request; undefined for visitors. */
     user?: User;
+    /** How many external logins the signed-in user has (read with the session when it can be). */
+    externalLoginCount?: number;
   }
 }
 
@@ -17,11 +20,20 @@ declare module 'express-serve-static-core' {
  * security stamp changed since sign-in (password change, 2FA change...: other sessions end at
  * once, not after 30 minutes as in the sample), or the absolute lifetime is over.
  */
-export function loadCurrentUser(users: UserManager, clock: Clock, absoluteMs: number) {
+export function loadCurrentUser(
+  users: UserManager,
+  clock: Clock,
+  absoluteMs: number,
+  accountLoadedWith: (req: Request) => SessionAccount | undefined,
+) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const userId = req.session?.userId;
     if (userId) {
-      const user = await users.findById(userId);
+      // Normally read in the session's own query; looked up here only when it was not.
+      const loaded = accountLoadedWith(req);
+      const fromSession = loaded?.userId === userId ? loaded : undefined;
+      const user = fromSession ? fromSession.user : await users.findById(userId);
+      req.externalLoginCount = fromSession?.externalLoginCount;
       const stampOk = user && safeEqual(user.securityStamp, req.session.securityStamp ?? '');
       const fresh = clock().getTime() - (req.session.signedInAt ?? 0) < absoluteMs;
       if (user && stampOk && fresh) {
