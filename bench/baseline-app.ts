@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
+import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
@@ -25,8 +26,13 @@ const production = process.env.NODE_ENV === 'production';
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const app = express();
 
+const viewsDir = path.join(root, 'views');
 app.set('view engine', 'ejs');
-app.set('views', path.join(root, 'views'));
+app.set('views', viewsDir);
+// The pages include their partials from the views root ('/partials/header'), as in src/app.ts.
+app.engine('ejs', (file: string, data: object, callback: (err: Error | null, html?: string) => void) => {
+  ejs.renderFile(file, data as ejs.Data, { root: viewsDir, views: [viewsDir], cache: app.enabled('view cache') }, callback);
+});
 app.set('trust proxy', Number(process.env.TRUST_PROXY ?? 0));
 app.locals.demoMode = false;
 app.locals.appName = 'Gatehouse';

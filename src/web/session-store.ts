@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
+import type { RowsQuery } from '../db/database.js';
 import type { Clock } from '../identity/clock.js';
 import { toUser, type User } from '../identity/user-store.js';
 
@@ -53,6 +54,8 @@ export class KnexSessionStore extends session.Store {
 
   constructor(
     private readonly knex: Knex,
+    /** The database's fast path for SESSION_WITH_ACCOUNT, run on every request. */
+    private readonly rows: RowsQuery,
     private readonly clock: Clock,
     private readonly idleMs: number,
     private readonly touchAfterMs = 60_000,
@@ -81,9 +84,8 @@ export class KnexSessionStore extends session.Store {
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     const now = this.clock();
-    this.knex
-      .raw(SESSION_WITH_ACCOUNT, [sid, now])
-      .then(async ({ rows: [row] }: { rows: Record<string, unknown>[] }) => {
+    this.rows(SESSION_WITH_ACCOUNT, [sid, now])
+      .then(async ([row]) => {
         if (row) {
           const data = typeof row.session_data === 'string' ? JSON.parse(row.session_data) : row.session_data;
           if (row.session_user_id) {
