@@ -13,5 +13,7 @@ declare module 'express-session' {
     rememberMe?: boolean;
     /** Password step passed, second factor still to come (see two-factor-session.ts). */
     twoFactor?: PendingTwoFactor;
+    /** Set at sign-in: the next page checks this browser's sign-in device cookie (sign-in-throttle.ts). */
+    deviceCheckDue?: boolean;
   }
 }

@@ -27,6 +27,7 @@ export async function establishSession(req: Request, user: User, options: SignIn
   req.session.securityStamp = user.securityStamp;
   req.session.signedInAt = options.now;
   req.session.rememberMe = options.rememberMe;
+  req.session.deviceCheckDue = true;
   // "Remember me" keeps the cookie across browser restarts; otherwise it is a session cookie.
   req.session.cookie.maxAge = options.rememberMe ? options.persistentMs : undefined;
   // Stored now, not when the response ends: express-session sends the response even when that

@@ -66,9 +66,14 @@ export function createSignInThrottle(services: Services) {
     });
   }
 
-  /** On any page of a signed-in user: marks this browser as one that knows the account. */
+  /**
+   * On the first page after a sign-in: marks this browser as one that knows the account. Once
+   * per sign-in, not on every page: the check costs two hashes and an HMAC.
+   */
   function recognizeDevice(req: Request, res: Response, next: NextFunction) {
-    if (req.user && !knownDevice(req, req.user.email)) {
+    if (!req.user || !req.session.deviceCheckDue) return next();
+    delete req.session.deviceCheckDue;
+    if (!knownDevice(req, req.user.email)) {
       const nonce = randomUrlToken().slice(0, 22);
       res.cookie(cookieName, `${nonce}.${mac(nonce, req.user.email)}`, {
         httpOnly: true,
