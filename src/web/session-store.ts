@@ -46,8 +46,8 @@ const SESSION_WITH_ACCOUNT = `
  */
 export class KnexSessionStore extends session.Store {
   private sweeper: NodeJS.Timeout | undefined;
-  /** sid → when this process last wrote that session's expiry (only the last `touchAfterMs`). */
-  private readonly written = new Map<string, number>();
+  /** sid → when this process last wrote that session, and what (only the last `touchAfterMs`). */
+  private readonly written = new Map<string, { at: number; data?: string }>();
   private lastForget = 0;
   /** The account each request's session was loaded with (see SESSION_WITH_ACCOUNT). */
   private readonly accounts = new WeakMap<Request, SessionAccount>();
@@ -63,18 +63,18 @@ export class KnexSessionStore extends session.Store {
     super();
   }
 
-  private rememberWrite(sid: string): void {
+  private rememberWrite(sid: string, data?: string): void {
     const now = this.clock().getTime();
-    this.written.set(sid, now);
+    this.written.set(sid, { at: now, data });
     // Forget old writes at most once per interval, so the map holds only recently active sessions.
     if (now - this.lastForget < this.touchAfterMs) return;
     this.lastForget = now;
-    for (const [key, at] of this.written) if (now - at >= this.touchAfterMs) this.written.delete(key);
+    for (const [key, { at }] of this.written) if (now - at >= this.touchAfterMs) this.written.delete(key);
   }
 
   private writtenRecently(sid: string): boolean {
-    const at = this.written.get(sid);
-    return at !== undefined && this.clock().getTime() - at < this.touchAfterMs;
+    const last = this.written.get(sid);
+    return last !== undefined && this.clock().getTime() - last.at < this.touchAfterMs;
   }
 
   private expiresFor(sess: session.SessionData): Date {
@@ -119,18 +119,18 @@ export class KnexSessionStore extends session.Store {
   }
 
   override set(sid: string, sess: session.SessionData, callback?: Callback): void {
-    const row = {
-      sid,
-      user_id: sess.userId ?? null,
-      data: JSON.stringify(sess),
-      expires: this.expiresFor(sess),
-    };
+    const data = JSON.stringify(sess);
+    // A sign-in stored the same session three times: saved before its redirect, saved by the
+    // redirect, and saved again by express-session at the end (it never counts a regenerated
+    // session as saved). The same data written moments ago by this process is not written again.
+    if (this.writtenRecently(sid) && this.written.get(sid)!.data === data) return void callback?.();
+    const row = { sid, user_id: sess.userId ?? null, data, expires: this.expiresFor(sess) };
     this.knex('sessions')
       .insert(row)
       .onConflict('sid')
       .merge(['user_id', 'data', 'expires'])
       .then(() => {
-        this.rememberWrite(sid);
+        this.rememberWrite(sid, data);
         callback?.();
       }, (err) => callback?.(err));
   }
