@@ -24,9 +24,10 @@ const ACCOUNT = Symbol('session account');
  * Every signed-in request needs its session and a fresh copy of its user (the security stamp
  * check), and Manage shows the count of external logins: one round trip instead of three.
  * Each query cost about 0.15 ms of app CPU and as much of Postgres CPU (`npm run bench`).
+ * The user comes as one JSON column: the driver describes and parses 4 columns, not 20.
  */
 const SESSION_WITH_ACCOUNT = `
-  select s.data as session_data, s.user_id as session_user_id, u.*,
+  select s.data as session_data, s.user_id as session_user_id, row_to_json(u) as account_user,
          (select count(*)::int from user_logins l where l.user_id = s.user_id) as external_login_count
     from sessions s left join users u on u.id = s.user_id
    where s.sid = ? and s.expires > ?`;
@@ -91,7 +92,7 @@ export class KnexSessionStore extends session.Store {
           if (row.session_user_id) {
             const account: SessionAccount = {
               userId: row.session_user_id as string,
-              user: row.id ? toUser(row) : undefined,
+              user: row.account_user ? toUser(row.account_user as Record<string, unknown>) : undefined,
               externalLoginCount: Number(row.external_login_count),
             };
             Object.defineProperty(data, ACCOUNT, { value: account, enumerable: false });
