@@ -9,7 +9,9 @@ import { auditContext } from './account-controller.js';
 /** The two-factor part of the Manage page's view model: phone, 2FA state, this browser. */
 export async function twoFactorManageModel(services: Services, req: Request) {
   const user = req.user!;
-  const token = readRememberBrowserCookie(req, services.config.env === 'production');
+  // Remembering a browser only skips a second factor: without two-factor there is nothing to
+  // look up (turning it off also rotated the stamp every remembered browser was bound to).
+  const token = user.twoFactorEnabled ? readRememberBrowserCookie(req, services.config.env === 'production') : undefined;
   return {
     phoneNumber: user.phoneNumber && user.phoneNumberConfirmed ? formatPhoneNumber(user.phoneNumber) : null,
     twoFactorEnabled: user.twoFactorEnabled,
