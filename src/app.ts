@@ -133,8 +133,7 @@ export function createApp(services: Services): AppHandle {
   });
 
   const csrf = createCsrfProtection(new URL(config.appBaseUrl).origin);
-  app.use(csrf.exposeToken);
-  app.use(csrf.protect);
+  app.use(csrf.middleware);
   app.use(loadCurrentUser(users, clock, absoluteMs, (req) => sessionStore.accountLoadedWith(req)));
 
   app.use(createRoutes(services, { csrf, absoluteMs }));

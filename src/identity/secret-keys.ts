@@ -27,12 +27,13 @@ export function hmac(key: Buffer, ...parts: string[]): Buffer {
   return mac.digest();
 }
 
+const byteLength = (value: Buffer | string) => (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+
 /** Constant-time comparison of two secrets of any length. */
 export function safeEqual(a: Buffer | string, b: Buffer | string): boolean {
-  const x = Buffer.isBuffer(a) ? a : Buffer.from(a);
-  const y = Buffer.isBuffer(b) ? b : Buffer.from(b);
-  // Compare digests so different lengths take the same time and never throw.
-  const hx = crypto.createHash('sha256').update(x).digest();
-  const hy = crypto.createHash('sha256').update(y).digest();
-  return crypto.timingSafeEqual(hx, hy) && x.length === y.length;
+  // Compare digests so different lengths take the same time and never throw (one-shot hashes:
+  // this runs on every signed-in request).
+  const hx = crypto.hash('sha256', a, 'buffer');
+  const hy = crypto.hash('sha256', b, 'buffer');
+  return crypto.timingSafeEqual(hx, hy) && byteLength(a) === byteLength(b);
 }

@@ -37,8 +37,8 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   const r = Router();
 
   r.use(signInThrottle.recognizeDevice);
-  r.use((_req, res, next) => {
-    // The sign-in page offers Google only when it is configured.
+  r.use('/account', (_req, res, next) => {
+    // The sign-in pages offer Google only when it is configured.
     res.locals.externalProviders = google?.providers ?? [];
     next();
   });
@@ -57,7 +57,7 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.get('/account/verify-code', twoFactor.verifyCodeForm);
   r.post('/account/verify-code', twoFactor.verifyCode);
 
-  r.get('/manage', requireSignedIn, manageLogins.exposeLoginCount, manage.index);
+  r.get('/manage', requireSignedIn, manage.index);
   r.get('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumberForm);
   r.post('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumber);
   r.get('/manage/verify-phone-number', requireSignedIn, phone.verifyPhoneNumberForm);

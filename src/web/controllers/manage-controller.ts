@@ -15,6 +15,8 @@ export function createManageController(services: Services) {
         isError: queryParam(req.query, 'message') === 'Error',
         email: user.email,
         hasPassword: user.passwordHash !== null,
+        // Normally read with the session (session-store.ts); counted here only when it was not.
+        externalLoginCount: req.externalLoginCount ?? (await services.externalLogins.getLogins(user.id)).length,
         ...(await twoFactorManageModel(services, req)),
       });
     },

@@ -22,13 +22,6 @@ export function createManageLoginsController(services: Services, options: Manage
 
   return {
     /** For Manage's overview: how many external logins the account has. */
-    async exposeLoginCount(req: Request, res: Response, next: NextFunction) {
-      if (req.user) {
-        res.locals.externalLoginCount = req.externalLoginCount ?? (await externalLogins.getLogins(req.user.id)).length;
-      }
-      next();
-    },
-
     async logins(req: Request, res: Response) {
       const user = req.user!;
       const userLogins = await externalLogins.getLogins(user.id);

@@ -43,14 +43,17 @@ export function createCsrfProtection(appOrigin: string) {
     next();
   }
 
-  /** Puts the session's token in `res.locals.csrfToken` for forms (made once per session). */
-  function exposeToken(req: Request, res: Response, next: NextFunction): void {
+  /**
+   * On every request: puts the session's token in `res.locals.csrfToken` for forms (made once
+   * per session), then refuses an unsafe method without it.
+   */
+  function middleware(req: Request, res: Response, next: NextFunction): void {
     res.locals.csrfToken = generateToken(req);
-    next();
+    protect(req, res, next);
   }
 
   /** A new token, e.g. after sign-in: a token seen before sign-in is useless after it. */
   const rotate = (req: Request) => generateToken(req, true);
 
-  return { protect, exposeToken, rotate };
+  return { middleware, rotate };
 }
