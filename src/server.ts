@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import type { Services } from './composition.js';
+import { housekeepingTasks, startHousekeeping } from './housekeeping.js';
 import type { KnexSessionStore } from './web/session-store.js';
 
 export interface ServerParts {
@@ -22,7 +23,7 @@ export async function startServer({ app, services, sessionStore }: ServerParts):
   });
   outbox.start();
   outbox.kick();
-  sessionStore.startPruning();
+  const housekeeping = startHousekeeping(housekeepingTasks(services, sessionStore), logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
@@ -46,7 +47,7 @@ export async function startServer({ app, services, sessionStore }: ServerParts):
     stopping = true;
     logger.info({ signal }, 'shutting down');
     for (const res of preparing) if (!res.headersSent) res.setHeader('Connection', 'close');
-    sessionStore.stopPruning();
+    housekeeping.stop();
     server.close();
     server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), 10_000);

@@ -79,6 +79,15 @@ export class RememberedBrowsers {
     await audit.record(knex, { userId: user.id, type: 'SignedIn', detail: { method, rememberedBrowser: true }, context });
   }
 
+  /** Deletes remembered browsers that expired or were bound to a stamp the user no longer has. */
+  async pruneDead(): Promise<number> {
+    const { knex, clock } = this.deps;
+    return knex('remembered_browsers as rb')
+      .where('rb.expires_at', '<=', clock())
+      .orWhereNotExists(knex('users as u').select(knex.raw('1')).whereRaw('u.id = rb.user_id and u.security_stamp = rb.security_stamp'))
+      .delete();
+  }
+
   async forgetTwoFactorClient(user: User, token: string | undefined, context?: AuditContext): Promise<void> {
     const { knex, audit } = this.deps;
     await knex.transaction(async (trx) => {

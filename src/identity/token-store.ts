@@ -105,6 +105,11 @@ export class TokenStore {
     return counted.length === 1;
   }
 
+  /** Deletes tokens past their expiry: used or not, nothing can accept them any more. */
+  async pruneExpired(db: Queryable): Promise<number> {
+    return db('user_tokens').where('expires_at', '<=', this.clock()).delete();
+  }
+
   /** Voids every outstanding token of a purpose (e.g. the sign-in codes of a locked account). */
   async revoke(db: Queryable, userId: string, purpose: TokenPurpose): Promise<number> {
     return db('user_tokens')

@@ -46,7 +46,6 @@ const SESSION_WITH_ACCOUNT = `
  * interval, and a busy user costs one write a minute instead of one per page.
  */
 export class KnexSessionStore extends session.Store {
-  private sweeper: NodeJS.Timeout | undefined;
   /** sid → when this process last wrote that session, and what (only the last `touchAfterMs`). */
   private readonly written = new Map<string, { at: number; data?: string }>();
   private lastForget = 0;
@@ -162,14 +161,5 @@ export class KnexSessionStore extends session.Store {
 
   async pruneExpired(): Promise<number> {
     return this.knex('sessions').where('expires', '<=', this.clock()).delete();
-  }
-
-  startPruning(intervalMs = 15 * 60_000): void {
-    this.sweeper = setInterval(() => void this.pruneExpired().catch(() => undefined), intervalMs);
-    this.sweeper.unref();
-  }
-
-  stopPruning(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
   }
 }
