@@ -98,14 +98,44 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-function prepareStatements(connection: pg.Client): void {
+/** Postgres refuses a prepared statement whose result columns changed (a migration altered a table). */
+const isStalePlan = (err: unknown) =>
+  (err as { code?: string })?.code === '0A000' && /cached plan must not change result type/.test(String((err as Error).message));
+
+type QueryCallback = (err: Error | null, result?: unknown) => void;
+
+/**
+ * Sends each statement as a named prepared statement (see above). After a migration from a
+ * newer instance altered a table, this connection's prepared plans for it are stale: the
+ * connection is retired (never handed out again), and a statement that ran on its own, outside
+ * a transaction, is sent again unnamed, so the request never sees the error. Inside a
+ * transaction the error stands (the transaction is already aborted) and the caller's rollback
+ * and error page follow.
+ */
+function prepareStatements(connection: pg.Client, retire: (connection: pg.Client) => void): void {
   const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
   connection.query = ((config: unknown, ...rest: unknown[]) => {
-    if (config && typeof config === 'object' && 'text' in config && !('name' in config)) {
-      const name = statementName(String(config.text));
-      if (name) return query({ ...config, name }, ...rest);
+    const name = config && typeof config === 'object' && 'text' in config && !('name' in config) ? statementName(String(config.text)) : undefined;
+    if (!name) return query(config, ...rest);
+    // The status after the previous statement: 'I' means this one runs in no transaction.
+    const onItsOwn = connection.getTransactionStatus() === 'I';
+    const named = { ...(config as object), name };
+    const unnamed = config;
+    const callback = rest.find((arg) => typeof arg === 'function') as QueryCallback | undefined;
+    if (callback) {
+      return query(named, (err: Error | null, result?: unknown) => {
+        if (!err || !isStalePlan(err)) return callback(err, result);
+        retire(connection);
+        if (!onItsOwn) return callback(err);
+        query(unnamed, callback);
+      });
     }
-    return query(config, ...rest);
+    return (query(named) as Promise<unknown>).catch((err: unknown) => {
+      if (!isStalePlan(err)) throw err;
+      retire(connection);
+      if (!onItsOwn) throw err;
+      return query(unnamed);
+    });
   }) as typeof connection.query;
 }
 
@@ -121,7 +151,8 @@ const QUERY_TIMEOUT_MS = 10_000;
 function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): { knex: Knex; rows: RowsQuery } {
   type Connection = pg.Client & { __knexUid: string };
   const open = new Map<string, Connection>();
-  const timedOut = new WeakSet<Connection>();
+  /** Connections never to be handed out again: a query timed out, or their plans went stale. */
+  const retired = new WeakSet<Connection>();
   const db = knex({
     client: 'pg',
     connection: { connectionString: url, connectionTimeoutMillis: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS },
@@ -130,11 +161,11 @@ function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): {
       max: poolMax,
       afterCreate(connection: Connection, done: (err: Error | null, connection: Connection) => void) {
         open.set(connection.__knexUid, connection);
-        prepareStatements(connection);
+        prepareStatements(connection, (c) => retired.add(c as Connection));
         connection.once('end', () => open.delete(connection.__knexUid));
         done(null, connection);
       },
-      validate: (connection: Connection) => !timedOut.has(connection),
+      validate: (connection: Connection) => !retired.has(connection),
     },
     acquireConnectionTimeout: 10_000,
     log,
@@ -143,7 +174,7 @@ function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): {
     if (!connection || !/Query read timeout$/.test(err.message)) return;
     // Never handed out again; pg's end() drops the socket of a connection whose query is
     // still out, and the server rolls back whatever it had open.
-    timedOut.add(connection);
+    retired.add(connection);
     void connection.end().catch(() => undefined);
   };
   db.on('query-error', (err: Error, query: { __knexUid?: string }) => disposeIfTimedOut(err, open.get(query.__knexUid ?? '')));
