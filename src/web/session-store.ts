@@ -88,6 +88,10 @@ export class KnexSessionStore extends session.Store {
       .then(async ([row]) => {
         if (row) {
           const data = typeof row.session_data === 'string' ? JSON.parse(row.session_data) : row.session_data;
+          // Read back, maybe as another instance left it: the next write must not be skipped
+          // for matching what this process wrote before (see `set`).
+          const last = this.written.get(sid);
+          if (last) last.data = undefined;
           if (row.session_user_id) {
             const account: SessionAccount = {
               userId: row.session_user_id as string,
@@ -122,7 +126,8 @@ export class KnexSessionStore extends session.Store {
     const data = JSON.stringify(sess);
     // A sign-in stored the same session three times: saved before its redirect, saved by the
     // redirect, and saved again by express-session at the end (it never counts a regenerated
-    // session as saved). The same data written moments ago by this process is not written again.
+    // session as saved). The same data this process wrote moments ago, with no read of the
+    // session since, is not written again.
     if (this.writtenRecently(sid) && this.written.get(sid)!.data === data) return void callback?.();
     const row = { sid, user_id: sess.userId ?? null, data, expires: this.expiresFor(sess) };
     this.knex('sessions')
