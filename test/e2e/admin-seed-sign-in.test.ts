@@ -1,97 +1,28 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { createServices } from '../../src/composition.js';
-import { loadConfig } from '../../src/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
+import { openCliDatabase, runAdminCli, type CliRun } from '../helpers/admin-cli.js';
 import { hasChromium } from '../helpers/browser.js';
-import type { World, WorldOptions } from '../helpers/setup.js';
-import { openTestDatabase, serverUrl, type TestDatabase } from '../helpers/test-databases.js';
+import { worldOn, type World, type WorldOptions } from '../helpers/setup.js';
 import { checkPage, checkPhoneAndDesktop, PHONE, signInWithPassword, startBrowserWorld, type BrowserWorld } from './browser-world.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const ADMIN = 'admin@example.com';
 const ADMIN_PASSWORD = 'an admin passphrase from the operator';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run admin -- seed --password-stdin` as an operator runs it: a child process of its own. */
-function runSeed(env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', 'seed', '--password-stdin'], {
-      cwd: root,
-      env,
-      timeout: 100_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(`${ADMIN_PASSWORD}\n`);
-  });
-}
 
 let seedRun: CliRun;
 
 /**
- * The database is prepared as an operator would: the CLI seeds it first, then the app opens it.
- * On Postgres that is this file's own database on the server; on PGlite a folder, which one
- * process at a time can hold, so the CLI runs and exits before the app opens the folder.
+ * The database is prepared as an operator would: the CLI seeds it first (`npm run admin -- seed
+ * --password-stdin`), then the app opens it. On PGlite the folder is held by one process at a
+ * time, so the CLI runs and exits before the app opens it.
  */
 async function openSeededWorld(options: WorldOptions): Promise<World> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-admin-'));
-  const template = inject('pgTemplate');
-  let testDb: TestDatabase | undefined;
-  if (serverUrl() && template) {
-    testDb = await openTestDatabase({ template });
-  } else {
-    const snapshot = new Blob([fs.readFileSync(inject('pgliteSnapshot'))]);
-    await (await openDatabase({ dataDir, loadDataDir: snapshot })).close();
-  }
-  seedRun = await runSeed({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: os.tmpdir(),
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    APP_BASE_URL: options.env?.APP_BASE_URL ?? 'http://gatehouse.test',
-    // A developer's own .env must not point the CLI at another database.
-    DOTENV_PATH: '/dev/null',
-    ...(testDb?.url ? { DATABASE_URL: testDb.url } : {}),
+  const cli = await openCliDatabase('gatehouse-e2e-admin-', options.env?.APP_BASE_URL ? { APP_BASE_URL: options.env.APP_BASE_URL } : {});
+  seedRun = await runAdminCli(['seed', '--password-stdin'], { env: cli.env, stdin: `${ADMIN_PASSWORD}\n` });
+  const db = cli.testDb?.db ?? (await openDatabase({ dataDir: cli.dataDir }));
+  return worldOn(db, { DATA_DIR: cli.dataDir }, options, async () => {
+    if (!cli.testDb) await db.close();
+    await cli.dispose();
   });
-
-  const db = testDb?.db ?? (await openDatabase({ dataDir }));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
-  const services = await createServices(config, {
-    appSecret: 'test-secret-test-secret-test-secret-0123456789',
-    logger: pino({ level: 'silent' }),
-    db,
-    migrated: true,
-  });
-  const { app, sessionStore } = createApp(services);
-  return {
-    services,
-    app,
-    sessionStore,
-    knex: db.knex,
-    agent: () => request.agent(app),
-    async close() {
-      await services.outbox.drain();
-      if (testDb) await testDb.dispose();
-      else await db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 describe.runIf(hasChromium())('journey: the admin CLI seeds an admin, who signs in through the browser', () => {

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createServices, type Overrides, type Services } from '../../src/composition.js';
 import { loadConfig, type Env } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
 import { openTestDatabase } from './test-databases.js';
 
 export type Agent = ReturnType<typeof request.agent>;
@@ -42,18 +43,17 @@ export interface World {
  */
 export async function setup(options: WorldOptions = {}): Promise<World> {
   const testDb = await openTestDatabase({ template: inject('pgTemplate'), snapshot: inject('pgliteSnapshot') });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: '/nonexistent',
-    APP_BASE_URL: 'http://gatehouse.test',
-    LOG_LEVEL: 'silent',
-    ...options.env,
-  });
+  return worldOn(testDb.db, { DATA_DIR: '/nonexistent', APP_BASE_URL: 'http://gatehouse.test' }, options, () => testDb.dispose());
+}
+
+/** The whole app with real services on a database the caller opened (and `dispose` closes). */
+export async function worldOn(db: Database, env: Env, options: WorldOptions, dispose: () => Promise<void>): Promise<World> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env, ...options.env });
   const services = await createServices(config, {
     appSecret: 'test-secret-test-secret-test-secret-0123456789',
     logger: pino({ level: 'silent' }),
     ...options.overrides,
-    db: testDb.db,
+    db,
     migrated: true,
   });
   const { app, sessionStore } = createApp(services);
@@ -61,11 +61,11 @@ export async function setup(options: WorldOptions = {}): Promise<World> {
     services,
     app,
     sessionStore,
-    knex: testDb.db.knex,
+    knex: db.knex,
     agent: () => request.agent(app),
     async close() {
       await services.outbox.drain();
-      await testDb.dispose();
+      await dispose();
     },
   };
 }

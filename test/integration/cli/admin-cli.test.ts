@@ -1,85 +1,34 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createServices, type Services } from '../../../src/composition.js';
 import { loadConfig } from '../../../src/config.js';
-import { openDatabase } from '../../../src/db/database.js';
 import { postForm } from '../../helpers/setup.js';
-import { openTestDatabase, serverUrl, type TestDatabase } from '../../helpers/test-databases.js';
+import { openCliDatabase, runAdminCli, type CliDatabase, type CliRun } from '../../helpers/admin-cli.js';
 
 /**
  * The admin CLI as an operator runs it: a real child process on this file's own database
  * (a PGlite folder, or a database on the Postgres server when DATABASE_URL is set).
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ADMIN = 'admin@example.com';
 const ADMIN_PASSWORD = 'a long admin passphrase, not a default';
 const NEW_ADMIN_PASSWORD = 'rotated admin passphrase 2';
 const CAROL_PASSWORD = 'carol keeps her own passphrase';
 
-let dataDir: string;
-let testDb: TestDatabase | undefined;
+let cli: CliDatabase;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
-  const template = inject('pgTemplate');
-  if (serverUrl() && template) {
-    testDb = await openTestDatabase({ template });
-  } else {
-    // A PGlite folder can be open in one process at a time: fill a fresh one from the migrated
-    // snapshot and close it again, so the CLI is its only user while it runs.
-    const snapshot = new Blob([fs.readFileSync(inject('pgliteSnapshot'))]);
-    const db = await openDatabase({ dataDir, loadDataDir: snapshot });
-    await db.close();
-  }
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: os.tmpdir(),
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    APP_BASE_URL: 'http://gatehouse.test',
-    // A developer's own .env must not point the CLI at another database.
-    DOTENV_PATH: '/dev/null',
-    ...(testDb?.url ? { DATABASE_URL: testDb.url } : {}),
-  };
+  cli = await openCliDatabase('gatehouse-cli-');
+  env = cli.env;
 });
 
-afterAll(async () => {
-  await testDb?.dispose();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => cli.dispose());
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', ...args], {
-      cwd: root,
-      env: { ...env, ...options.env },
-      timeout: 100_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {}); // the CLI may exit without reading stdin
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+const runCli = (args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) =>
+  runAdminCli(args, { env: { ...env, ...options.env }, stdin: options.stdin });
 
 /** Opens the database the CLI uses, as the server would (on PGlite: only while no CLI runs). */
 async function withServices<T>(fn: (services: Services) => Promise<T>): Promise<T> {

@@ -26,7 +26,7 @@ describe('the session store', () => {
     const store = world.sessionStore;
     await call((cb) => store.set('changed-elsewhere', sessionData({ step: 1 }), cb));
     await world.knex('sessions').where({ sid: 'changed-elsewhere' }).update({ data: sessionData({ step: 2 }) });
-    expect(await call<session.SessionData>((cb) => store.get('changed-elsewhere', cb))).toMatchObject({ step: 2 });
+    expect(await call<session.SessionData | null>((cb) => store.get('changed-elsewhere', cb))).toMatchObject({ step: 2 });
     await call((cb) => store.set('changed-elsewhere', sessionData({ step: 1 }), cb));
     expect(await stored('changed-elsewhere')).toMatchObject({ step: 1 });
   });
