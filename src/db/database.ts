@@ -93,7 +93,7 @@ function statementName(text: string): string | undefined {
   // One statement only: Postgres cannot prepare several, and DDL is not worth it.
   if (!PREPARABLE.test(text) || text.replace(/;\s*$/, '').includes(';')) return undefined;
   if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
-  name = `s_${crypto.createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+  name = `s_${crypto.hash('sha256', text, 'base64url').slice(0, 24)}`;
   statementNames.set(text, name);
   return name;
 }
@@ -120,21 +120,20 @@ function prepareStatements(connection: pg.Client, retire: (connection: pg.Client
     // The status after the previous statement: 'I' means this one runs in no transaction.
     const onItsOwn = connection.getTransactionStatus() === 'I';
     const named = { ...(config as object), name };
-    const unnamed = config;
     const callback = rest.find((arg) => typeof arg === 'function') as QueryCallback | undefined;
     if (callback) {
       return query(named, (err: Error | null, result?: unknown) => {
         if (!err || !isStalePlan(err)) return callback(err, result);
         retire(connection);
         if (!onItsOwn) return callback(err);
-        query(unnamed, callback);
+        query(config, callback);
       });
     }
     return (query(named) as Promise<unknown>).catch((err: unknown) => {
       if (!isStalePlan(err)) throw err;
       retire(connection);
       if (!onItsOwn) throw err;
-      return query(unnamed);
+      return query(config);
     });
   }) as typeof connection.query;
 }
