@@ -6,6 +6,7 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Services } from './composition.js';
+import { serializeError } from './error-log-serializer.js';
 import { createCsrfProtection } from './web/middleware/csrf.js';
 import { loadCurrentUser } from './web/middleware/current-user.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
@@ -54,6 +55,8 @@ export function createApp(services: Services): AppHandle {
       serializers: {
         req: (req) => ({ method: req.method, url: redactUrl(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
+        // pino-http sets its own error serializer; ours keeps database values out of the log.
+        err: serializeError,
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import { withSafeErrors } from './error-log-serializer.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -81,7 +82,8 @@ function emailSenderFor(config: Config): EmailSender | undefined {
 
 /** The composition root: every service, built once from a validated config. */
 export async function createServices(config: Config, overrides: Overrides = {}): Promise<Services> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  // Every log line of the app goes through this logger: no error writes a value to it.
+  const logger = withSafeErrors(overrides.logger ?? pino({ level: config.logLevel }));
   const clock = overrides.clock ?? systemClock;
   const db =
     overrides.db ??
@@ -104,6 +106,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     logger,
     clock,
     timeoutMs: config.messagingTimeoutMs,
+    retentionMs: config.outboxRetentionMs,
   });
   const users = new UserManager({
     knex: db.knex,

@@ -35,6 +35,7 @@ const schema = z.object({
   SENDGRID_API_KEY: optional,
   SENDGRID_BASE_URL: optionalUrl,
   MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
+  OUTBOX_RETENTION_DAYS: int(30, 1, 3_650),
   EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
   SIGNIN_ATTEMPTS_PER_ACCOUNT: int(10, 1, 1_000_000),
   SIGNIN_ATTEMPTS_PER_IP: int(50, 1, 1_000_000),
@@ -67,6 +68,8 @@ export interface Config extends TwoFactorConfigPart {
   argon2MaxConcurrent: number;
   email: { from: string; sendgridApiKey?: string; sendgridBaseUrl?: string };
   messagingTimeoutMs: number;
+  /** Delivered and failed outbox rows are deleted after this long (docs/outbox.md). */
+  outboxRetentionMs: number;
   emailTokenHours: number;
   /** Sign-in attempts allowed per 15 minutes (docs/rate-limits.md). */
   signInAttempts: { perAccount: number; perIp: number };
@@ -145,6 +148,7 @@ export function loadConfig(env: Env): Config {
       sendgridBaseUrl: v.SENDGRID_BASE_URL,
     },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
+    outboxRetentionMs: v.OUTBOX_RETENTION_DAYS * 86_400_000,
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
     signInAttempts: { perAccount: v.SIGNIN_ATTEMPTS_PER_ACCOUNT, perIp: v.SIGNIN_ATTEMPTS_PER_IP },
     resetTokenMinutes: v.RESET_TOKEN_MINUTES,

@@ -9,7 +9,9 @@ export type PruneTask = () => Promise<number>;
  * What every instance deletes now and then, so tables hold live state only: sessions that
  * timed out, throttle windows that ended, remembered browsers that expired or belong to an
  * older security stamp (dead for good: stamps never come back), and codes and links that
- * expired. Every delete is idempotent, so instances need not take turns.
+ * expired. In the outbox, the code or link of a message is redacted once it expired, and
+ * messages that are done are deleted after OUTBOX_RETENTION_DAYS (docs/outbox.md). Every
+ * delete and redaction is idempotent, so instances need not take turns.
  */
 export function housekeepingTasks(services: Services, sessionStore: KnexSessionStore): Record<string, PruneTask> {
   return {
@@ -17,6 +19,8 @@ export function housekeepingTasks(services: Services, sessionStore: KnexSessionS
     rateLimits: () => services.rateLimiter.pruneExpired(),
     rememberedBrowsers: () => services.rememberedBrowsers.pruneDead(),
     tokens: () => services.tokens.pruneExpired(services.db.knex),
+    outboxSecrets: () => services.outbox.redactExpired(),
+    outbox: () => services.outbox.pruneDone(),
   };
 }
 

@@ -167,6 +167,8 @@ function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): {
       validate: (connection: Connection) => !retired.has(connection),
     },
     acquireConnectionTimeout: 10_000,
+    // knex would inline the bindings of a failed statement in its message, and so in the log.
+    compileSqlOnError: false,
     log,
   });
   const disposeIfTimedOut = (err: Error, connection: Connection | undefined) => {
@@ -219,7 +221,7 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config
       extensions: { citext },
       loadDataDir,
     });
-    const db = knex({ client: withDeleteCounts(ClientPGLite) as unknown as typeof ClientPGLite, connection: () => ({ pglite }), log } as Knex.Config);
+    const db = knex({ client: withDeleteCounts(ClientPGLite) as unknown as typeof ClientPGLite, connection: () => ({ pglite }), compileSqlOnError: false, log } as Knex.Config);
     return {
       knex: db,
       kind: 'pglite',

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/0001-initial.js';
+import * as outboxExpiryLockoutSeries from './migrations/0002-outbox-expiry-lockout-series.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,6 +11,7 @@ interface Migration {
 // vitest and any bundler, with no file-name globbing.
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-outbox-expiry-lockout-series': outboxExpiryLockoutSeries,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -57,7 +57,7 @@ export class PasswordResetManager {
       }
       const code = await this.generatePasswordResetToken(trx, user);
       const resetLink = users.link('/account/reset-password', { userId: user.id, code });
-      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.resetPassword(resetLink), secret: code, userId: user.id, purpose: 'ResetPassword' });
+      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.resetPassword(resetLink), secret: code, secretTtlMs: this.deps.resetTokenTtlMs, userId: user.id, purpose: 'ResetPassword' });
       await audit.record(trx, { userId: user.id, type: 'PasswordResetRequested', context });
       return resetLink;
     });

@@ -98,7 +98,7 @@ export class SecurityCodeSender {
   }
 
   private messageFor(destination: CodeDestination, code: string, userId: string, purpose: string) {
-    const common = { recipient: destination.target, secret: code, userId, purpose };
+    const common = { recipient: destination.target, secret: code, secretTtlMs: this.deps.codeTtlMs, userId, purpose };
     if (destination.channel === 'sms') return { channel: 'sms' as const, body: sms.securityCode(code), ...common };
     return { channel: 'email' as const, ...emails.securityCode(code), ...common };
   }

@@ -120,6 +120,7 @@ export class UserManager {
       recipient: user.email,
       ...mail,
       secret: code,
+      secretTtlMs: this.deps.emailTokenTtlMs,
       userId: user.id,
       purpose: 'EmailConfirmation',
     });

@@ -4,15 +4,56 @@ import type { Clock } from '../identity/clock.js';
 import type { Queryable } from '../identity/user-store.js';
 import { DeliveryError, type EmailSender, type SmsSender } from './types.js';
 
-export interface OutboxMessage {
+interface OutboxMessageBase {
   channel: 'email' | 'sms';
   recipient: string;
   subject?: string;
   body: string;
-  /** The code or link in `body`, redacted from the stored body once delivered. */
-  secret?: string;
   userId?: string | null;
   purpose?: string;
+}
+
+/**
+ * A message, and the code or link in it if it carries one. A secret always comes with its
+ * lifetime (the code's or link's own), so the row can let go of it when it stops working.
+ */
+export type OutboxMessage = OutboxMessageBase &
+  (
+    | { secret?: undefined; secretTtlMs?: undefined }
+    | {
+        /** The code or link in `subject`/`body`; redacted from the row once it is of no more use. */
+        secret: string;
+        /** How long the secret works from now: the token's own lifetime. */
+        secretTtlMs: number;
+      }
+  );
+
+/**
+ * Why a row no longer holds its secret. A delivered row keeps the seed's plain "[redacted]";
+ * the others say why, for whoever reads the outbox later (docs/outbox.md).
+ */
+export type RedactionReason = 'delivered' | 'expired' | 'gave up' | 'superseded';
+
+export const redactionMarker = (reason: RedactionReason) => (reason === 'delivered' ? '[redacted]' : `[redacted: ${reason}]`);
+
+/**
+ * The one way a row lets go of its secret: every occurrence of it, in every column that can
+ * hold it (subject, body, and the provider's error text, which may echo the message), is
+ * replaced by the marker, and the secret column itself is cleared. Postgres evaluates every
+ * right-hand side on the old row, so `secret` inside `replace` is still the secret; a row
+ * without one keeps its text. `error` is the error text to store in the same statement
+ * (redacted too), if it changes.
+ */
+export function redactSecret(db: Queryable, reason: RedactionReason, error?: string) {
+  const marker = redactionMarker(reason);
+  const replaced = (value: Knex.Raw) => db.raw('CASE WHEN secret IS NULL THEN ? ELSE replace(?, secret, ?) END', [value, value, marker]);
+  return {
+    subject: replaced(db.raw('??', ['subject'])),
+    body: replaced(db.raw('??', ['body'])),
+    error: replaced(error === undefined ? db.raw('??', ['error']) : db.raw('?::text', [error])),
+    secret: null,
+    secret_expires_at: null,
+  };
 }
 
 export interface OutboxOptions {
@@ -23,6 +64,8 @@ export interface OutboxOptions {
   clock: Clock;
   timeoutMs: number;
   maxAttempts?: number;
+  /** Delivered and failed rows are deleted after this long (OUTBOX_RETENTION_DAYS). */
+  retentionMs?: number;
 }
 
 const BATCH = 10;
@@ -50,6 +93,12 @@ export class Outbox {
 
   async enqueue(db: Queryable, message: OutboxMessage): Promise<number> {
     const provider = this.providerFor(message.channel);
+    const now = this.options.clock();
+    // An empty secret could never be found in the body to redact; a missing lifetime would
+    // keep it for ever. Both are bugs in the caller, refused before anything is stored.
+    if (message.secret !== undefined && (!message.secret || !(message.secretTtlMs > 0))) {
+      throw new Error('an outbox secret needs a non-empty value and a positive secretTtlMs');
+    }
     const [row] = await db('outbox')
       .insert({
         channel: message.channel,
@@ -57,11 +106,12 @@ export class Outbox {
         subject: message.subject ?? null,
         body: message.body,
         secret: message.secret ?? null,
+        secret_expires_at: message.secret ? new Date(now.getTime() + message.secretTtlMs) : null,
         user_id: message.userId ?? null,
         purpose: message.purpose ?? null,
         provider,
         status: provider === 'outbox' ? 'recorded' : 'pending',
-        next_attempt_at: this.options.clock(),
+        next_attempt_at: now,
       })
       .returning('id');
     return Number(row.id);
@@ -154,21 +204,22 @@ export class Outbox {
         if (!smsSender) throw new DeliveryError('no SMS provider configured', false);
         await smsSender.send({ to: row.recipient, body: row.body });
       }
-      const body = row.secret ? String(row.body).split(row.secret).join('[redacted]') : row.body;
       await knex('outbox')
         .where({ id: row.id, attempts })
-        .update({ status: 'sent', sent_at: clock(), body, secret: null, error: null });
+        .update({ ...redactSecret(knex, 'delivered'), status: 'sent', sent_at: clock(), error: null });
     } catch (err) {
       const retryable = !(err instanceof DeliveryError) || err.retryable;
       const giveUp = !retryable || attempts >= (this.options.maxAttempts ?? 5);
       // Exponential backoff: 2 s, 4 s, 8 s, ... capped at 5 minutes.
       const delay = Math.min(2 ** attempts * 1000, 300_000);
       logger.warn({ outboxId: row.id, provider: row.provider, attempts, err: String(err) }, 'delivery failed');
+      const error = String((err as Error).message ?? err).slice(0, 500);
       await knex('outbox')
         .where({ id: row.id, attempts })
         .update({
+          // A row that gives up is never sent: its secret is of no more use to anyone.
+          ...(giveUp ? redactSecret(knex, 'gave up', error) : { error }),
           status: giveUp ? 'failed' : 'pending',
-          error: String((err as Error).message ?? err).slice(0, 500),
           next_attempt_at: new Date(clock().getTime() + delay),
         });
     }
@@ -230,12 +281,32 @@ export class Outbox {
   async supersede(db: Queryable, userId: string, purpose: string): Promise<number> {
     return db('outbox')
       .where({ user_id: userId, purpose, status: 'pending' })
-      .update({
-        status: 'failed',
-        error: 'superseded by a newer message',
-        body: db.raw("CASE WHEN secret IS NULL THEN body ELSE replace(body, secret, '[redacted]') END"),
-        secret: null,
-      });
+      .update({ ...redactSecret(db, 'superseded'), status: 'failed', error: 'superseded by a newer message' });
+  }
+
+  /**
+   * Housekeeping: a code or link that expired is of no use to anyone, so no row keeps it, in
+   * any status (a demo-mode row showed it until now; a pending row would only deliver a dead
+   * link). Returns how many rows let go of a secret.
+   */
+  async redactExpired(): Promise<number> {
+    const { knex, clock } = this.options;
+    return knex('outbox')
+      .whereNotNull('secret')
+      .where('secret_expires_at', '<=', clock())
+      .update(redactSecret(knex, 'expired'));
+  }
+
+  /**
+   * Housekeeping: rows that are done (delivered, recorded in demo mode, or failed for good) are
+   * deleted after the retention period; rows still to be sent are kept whatever their age.
+   */
+  async pruneDone(): Promise<number> {
+    const { knex, clock, retentionMs = 30 * 86_400_000 } = this.options;
+    return knex('outbox')
+      .whereIn('status', ['sent', 'recorded', 'failed'])
+      .where('created_at', '<=', new Date(clock().getTime() - retentionMs))
+      .delete();
   }
 
   /** The newest message to a recipient (demo pages and tests read codes and links here). */
