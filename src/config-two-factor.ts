@@ -14,6 +14,25 @@ const countryList = optional.pipe(
     .optional(),
 );
 
+/**
+ * LOCKOUT_MINUTES: the length of each two-factor lockout in a row, in minutes, separated by
+ * commas ("5,15,60,240"); past the end the last one repeats. A single number (the older form)
+ * is every lockout's length.
+ */
+const lockoutMinutes = z
+  .string()
+  .default('5,15,60,240')
+  .transform((v, ctx) => {
+    const parts = v.split(',').map((p) => p.trim());
+    const minutes = parts.map(Number);
+    const bad = parts.some((p) => !/^\d+$/.test(p)) || minutes.some((m) => m < 1 || m > 7 * 24 * 60);
+    if (bad || minutes.length > 20) {
+      ctx.addIssue({ code: 'custom', message: 'must be minutes (1 to 10080) separated by commas, e.g. 5,15,60,240' });
+      return z.NEVER;
+    }
+    return minutes;
+  });
+
 export const twoFactorEnvShape = {
   SMS_PROVIDER: optional.pipe(z.enum(['twilio', 'aspsms', 'outbox']).optional()),
   TWILIO_ACCOUNT_SID: optional,
@@ -29,7 +48,7 @@ export const twoFactorEnvShape = {
   // The seed's codes live 9-15 minutes; ours about 6 (the tutorial's figure), never over 10.
   TWO_FACTOR_CODE_MINUTES: int(6, 1, 10),
   LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS: int(5, 1, 100),
-  LOCKOUT_MINUTES: int(5, 1, 24 * 60),
+  LOCKOUT_MINUTES: lockoutMinutes,
   REMEMBER_BROWSER_DAYS: int(30, 1, 365),
   CODE_SEND_PER_TARGET_PER_HOUR: int(5, 1, 10_000),
   CODE_SEND_PER_USER_PER_HOUR: int(10, 1, 10_000),
@@ -59,7 +78,8 @@ export interface TwoFactorConfigPart {
   twoFactor: {
     codeTtlMs: number;
     maxFailedAccessAttempts: number;
-    lockoutMs: number;
+    /** How long the 1st, 2nd, ... two-factor lockout in a row lasts; the last one repeats. */
+    lockoutDurationsMs: number[];
     rememberBrowserMs: number;
     sendLimits: SendLimits;
     /** ISO country codes phone numbers may belong to; empty = any country. */
@@ -120,7 +140,7 @@ export function twoFactorConfig(v: TwoFactorEnv): TwoFactorConfigPart {
     twoFactor: {
       codeTtlMs: v.TWO_FACTOR_CODE_MINUTES * 60_000,
       maxFailedAccessAttempts: v.LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS,
-      lockoutMs: v.LOCKOUT_MINUTES * 60_000,
+      lockoutDurationsMs: v.LOCKOUT_MINUTES.map((m) => m * 60_000),
       rememberBrowserMs: v.REMEMBER_BROWSER_DAYS * 86_400_000,
       sendLimits: {
         perTargetPerHour: v.CODE_SEND_PER_TARGET_PER_HOUR,

@@ -76,6 +76,14 @@ export const emails = {
       `The phone number of your account was just ${change}. If this was not you, reset your ` +
       'password now and contact the administrator.',
   }),
+  twoFactorLockedOut: (): EmailContent => ({
+    subject: 'Your account was locked',
+    body:
+      'Someone entered several wrong security codes for your account, twice in a row, after ' +
+      'signing in with your password. Your account is locked for a while each time. If this ' +
+      'was not you, someone knows your password: reset your password now and contact the ' +
+      'administrator.',
+  }),
   securityCode: (code: string): EmailContent => ({
     subject: 'Security Code',
     body: `Your security code is: ${code}`,

@@ -57,7 +57,7 @@ export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorSe
     twoFactor: new TwoFactorSignInManager({
       knex, store, tokens, codes, audit, outbox, clock,
       maxFailedAccessAttempts: settings.maxFailedAccessAttempts,
-      lockoutMs: settings.lockoutMs,
+      lockoutDurationsMs: settings.lockoutDurationsMs,
     }),
     phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit, outbox }),
     rememberedBrowsers: new RememberedBrowsers({ knex, audit, clock, key: keys.rememberBrowser, ttlMs: settings.rememberBrowserMs }),

@@ -18,8 +18,12 @@ export interface TwoFactorSignInManagerDeps {
   outbox: Outbox;
   clock: Clock;
   maxFailedAccessAttempts: number;
-  lockoutMs: number;
+  /** How long the 1st, 2nd, ... lockout in a row lasts; the last one repeats (LOCKOUT_MINUTES). */
+  lockoutDurationsMs: readonly number[];
 }
+
+/** The lockout of a series at which the owner is mailed (docs/two-factor.md). */
+const NOTICE_AT_LOCKOUT = 2;
 
 /** Who passed the first factor: the user and the stamp they had then (from the pending state). */
 export interface PendingSignIn {
@@ -113,15 +117,26 @@ export class TwoFactorSignInManager {
     return { status: 'Failed' };
   }
 
-  /** accessFailed's last step: lock for the configured time and void the codes already sent. */
+  /**
+   * accessFailed's last step: lock for the next step of the series and void the codes already
+   * sent. At the second lockout in a row someone has the password and keeps guessing codes:
+   * the owner is told once per series (more mails would tell them nothing new, and would let
+   * the attacker send mail in the owner's name at will).
+   */
   private async lockOut(user: User, context?: AuditContext): Promise<void> {
-    const { knex, store, tokens, audit, clock, lockoutMs } = this.deps;
+    const { knex, store, tokens, audit, outbox, clock, lockoutDurationsMs } = this.deps;
     const now = clock();
-    await knex.transaction(async (trx) => {
-      const started = await store.lockOutUnlessLockedOut(trx, user.id, now, new Date(now.getTime() + lockoutMs));
+    const noticed = await knex.transaction(async (trx) => {
+      const started = await store.lockOutUnlessLockedOut(trx, user.id, now, lockoutDurationsMs);
       await tokens.revoke(trx, user.id, 'TwoFactor');
-      if (started) await audit.record(trx, { userId: user.id, type: 'LockedOut', detail: { reason: 'TwoFactor', lockoutMs }, context });
+      if (!started) return false;
+      const lockoutMs = started.lockoutEnd.getTime() - now.getTime();
+      await audit.record(trx, { userId: user.id, type: 'LockedOut', detail: { reason: 'TwoFactor', lockoutMs, series: started.series }, context });
+      if (started.series !== NOTICE_AT_LOCKOUT) return false;
+      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.twoFactorLockedOut(), userId: user.id, purpose: 'LockoutNotice' });
+      return true;
     });
+    if (noticed) outbox.kick();
   }
 
   /**

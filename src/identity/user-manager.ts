@@ -180,7 +180,7 @@ export class UserManager {
     });
   }
 
-  /** Ends a lockout and clears the failure count. */
+  /** Ends a lockout and clears the failure count; the series of two-factor lockouts stands (docs/two-factor.md). */
   async unlock(userId: string, context?: AuditContext): Promise<void> {
     await this.deps.knex.transaction(async (trx) => {
       await this.deps.store.setLockoutEnd(trx, userId, null);

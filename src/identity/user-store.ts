@@ -14,6 +14,8 @@ export interface User {
   lockoutEnabled: boolean;
   lockoutEnd: Date | null;
   accessFailedCount: number;
+  /** Two-factor lockouts in a row since the last complete sign-in (docs/two-factor.md). */
+  lockoutSeries: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,6 +55,7 @@ export function toUser(row: Record<string, unknown>): User {
     lockoutEnabled: row.lockout_enabled as boolean,
     lockoutEnd: row.lockout_end ? new Date(row.lockout_end as string) : null,
     accessFailedCount: Number(row.access_failed_count),
+    lockoutSeries: Number(row.lockout_series ?? 0),
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
   };
@@ -167,10 +170,19 @@ export class UserStore {
     return row ? Number(row.access_failed_count) : undefined;
   }
 
+  /**
+   * After a complete sign-in (both factors): the failures are forgiven and the series of
+   * lockouts is over, so the next lockout is the first again.
+   */
   resetAccessFailedCount(db: Queryable, id: string) {
-    return this.update(db, id, { access_failed_count: 0 }, false);
+    return this.update(db, id, { access_failed_count: 0, lockout_series: 0 }, false);
   }
 
+  /**
+   * Ends (or sets) a lockout and clears the failure count, for an administrator's unlock or a
+   * password reset. The series stands: neither proves the second factor, so the next lockout
+   * is the next step, not the first again.
+   */
   setLockoutEnd(db: Queryable, id: string, lockoutEnd: Date | null) {
     return this.update(db, id, { lockout_end: lockoutEnd, access_failed_count: 0 }, false);
   }
@@ -194,13 +206,34 @@ export class UserStore {
     return { count: Number(row.access_failed_count), lockoutEnd: row.lockout_end ? new Date(row.lockout_end) : null };
   }
 
-  /** Starts a lockout (and resets the count) unless one is running; true for the one caller that did. */
-  async lockOutUnlessLockedOut(db: Queryable, id: string, now: Date, lockoutEnd: Date): Promise<boolean> {
-    const changed = await db('users')
+  /**
+   * Starts the next lockout of the series (and resets the count) unless one is running, in one
+   * statement: the series step and the lockout's length (the step's entry of `durationsMs`, the
+   * last one repeating) are read and written together, so parallel callers on any number of
+   * instances can neither skip nor double a step. Returns the step and its end to the one
+   * caller that started it, undefined to the others.
+   */
+  async lockOutUnlessLockedOut(db: Queryable, id: string, now: Date, durationsMs: readonly number[]): Promise<{ series: number; lockoutEnd: Date } | undefined> {
+    if (durationsMs.length === 0 || durationsMs.some((ms) => !Number.isSafeInteger(ms) || ms <= 0)) {
+      throw new Error('lockout durations must be positive whole milliseconds');
+    }
+    // Every right-hand side sees the row as it was: lockout_series + 1 is the new step.
+    const [row] = await db('users')
       .where({ id })
       .where((q) => q.whereNull('lockout_end').orWhere('lockout_end', '<=', now))
-      .update({ lockout_end: lockoutEnd, access_failed_count: 0, updated_at: db.fn.now() });
-    return changed === 1;
+      .update({
+        lockout_series: db.raw('lockout_series + 1'),
+        lockout_end: db.raw("?::timestamptz + (?::bigint[])[LEAST(lockout_series + 1, ?)] * interval '1 millisecond'", [
+          now,
+          `{${durationsMs.join(',')}}`,
+          durationsMs.length,
+        ]),
+        access_failed_count: 0,
+        updated_at: db.fn.now(),
+      })
+      .returning(['lockout_series', 'lockout_end']);
+    if (!row) return undefined;
+    return { series: Number(row.lockout_series), lockoutEnd: new Date(row.lockout_end) };
   }
 
   async delete(db: Queryable, id: string): Promise<boolean> {

@@ -21,7 +21,7 @@ describe('two-factor configuration', () => {
     expect(config.twoFactor).toMatchObject({
       codeTtlMs: 6 * 60_000,
       maxFailedAccessAttempts: 5,
-      lockoutMs: 5 * 60_000,
+      lockoutDurationsMs: [5, 15, 60, 240].map((m) => m * 60_000),
       rememberBrowserMs: 30 * 86_400_000,
       sendLimits: { perTargetPerHour: 5, perUserPerHour: 10, perIpPerHour: 30, intervalMs: 30_000 },
       allowedCountries: [],
@@ -66,5 +66,13 @@ describe('two-factor configuration', () => {
   it('reads the country allowlist and refuses a malformed one', () => {
     expect(loadConfig({ PHONE_ALLOWED_COUNTRIES: 'ch, de,US' }).twoFactor.allowedCountries).toEqual(['CH', 'DE', 'US']);
     expect(problemsOf({ PHONE_ALLOWED_COUNTRIES: 'Switzerland' })[0]).toMatch(/^PHONE_ALLOWED_COUNTRIES:/);
+  });
+
+  it('reads LOCKOUT_MINUTES as a list of lockout lengths, or one number for every lockout', () => {
+    expect(loadConfig({ LOCKOUT_MINUTES: '10, 30,120' }).twoFactor.lockoutDurationsMs).toEqual([10, 30, 120].map((m) => m * 60_000));
+    expect(loadConfig({ LOCKOUT_MINUTES: '15' }).twoFactor.lockoutDurationsMs).toEqual([15 * 60_000]);
+    for (const bad of ['5,,15', '0', 'five', '5;15', '-5', '1.5', '20000']) {
+      expect(problemsOf({ LOCKOUT_MINUTES: bad }), bad).toEqual([expect.stringMatching(/^LOCKOUT_MINUTES: must be minutes/)]);
+    }
   });
 });
