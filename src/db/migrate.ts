@@ -14,6 +14,9 @@ const migrations: Record<string, Migration> = {
   '0002-outbox-expiry-lockout-series': outboxExpiryLockoutSeries,
 };
 
+/** Every migration, in the order they run (tests check that each ran exactly once). */
+export const migrationNames: readonly string[] = Object.keys(migrations);
+
 const source: Knex.MigrationSource<string> = {
   getMigrations: async () => Object.keys(migrations),
   getMigrationName: (name) => name,
