@@ -60,9 +60,10 @@ export interface DatabaseOptions {
 function knexLog(logger: DatabaseOptions['logger']): Knex.Config['log'] {
   if (!logger) return undefined;
   return {
-    warn: (message: unknown) => logger.warn({ knex: message }, 'database warning'),
+    // An error goes under `err`, so the logger's error serializer keeps its values out.
+    warn: (message: unknown) => logger.warn(message instanceof Error ? { err: message } : { knex: message }, 'database warning'),
     deprecate: (message: unknown) => logger.warn({ knex: message }, 'database deprecation'),
-    error: (message: unknown) => logger.error({ knex: message }, 'database error'),
+    error: (message: unknown) => logger.error(message instanceof Error ? { err: message } : { knex: message }, 'database error'),
     debug: (message: unknown) => logger.debug({ knex: message }, 'database debug'),
   };
 }
