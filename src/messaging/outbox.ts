@@ -286,15 +286,16 @@ export class Outbox {
 
   /**
    * Housekeeping: a code or link that expired is of no use to anyone, so no row keeps it, in
-   * any status (a demo-mode row showed it until now; a pending row would only deliver a dead
-   * link). Returns how many rows let go of a secret.
+   * any status (a demo-mode row showed it until now). A row still waiting for a retry would
+   * only deliver a dead code or link: it is not sent at all. Returns how many rows let go of a
+   * secret.
    */
   async redactExpired(): Promise<number> {
     const { knex, clock } = this.options;
-    return knex('outbox')
-      .whereNotNull('secret')
-      .where('secret_expires_at', '<=', clock())
-      .update(redactSecret(knex, 'expired'));
+    const now = clock();
+    const expired = () => knex('outbox').whereNotNull('secret').where('secret_expires_at', '<=', now);
+    await expired().where({ status: 'pending' }).update({ status: 'failed', error: 'expired before it could be delivered' });
+    return expired().update(redactSecret(knex, 'expired'));
   }
 
   /**

@@ -154,6 +154,17 @@ describe('item 7: a secret leaves the outbox when it can no longer be used', () 
     const downRow = await world.knex('outbox').where({ id: down }).first();
     expect(downRow).toMatchObject({ status: 'failed', attempts: 5, secret: null });
     expect(stored(downRow)).not.toContain(secret);
+
+    // Still waiting for a retry when its link expires: never sent, and redacted.
+    sendgrid.respondWith(503);
+    const late = await outbox.enqueue(world.knex, message('late-secret@example.com'));
+    await outbox.deliverDue();
+    clock.advance(61 * MINUTE);
+    await runHousekeeping();
+    const lateRow = await world.knex('outbox').where({ id: late }).first();
+    expect(lateRow).toMatchObject({ status: 'failed', attempts: 1, error: 'expired before it could be delivered', secret: null });
+    expect(stored(lateRow)).not.toContain(secret);
+    expect(await outbox.deliverDue()).toBe(0);
   });
 
   it('housekeeping prunes delivered and failed rows older than OUTBOX_RETENTION_DAYS (30) and keeps pending ones', async () => {
