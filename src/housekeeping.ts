@@ -8,8 +8,8 @@ export type PruneTask = () => Promise<number>;
 /**
  * What every instance deletes now and then, so tables hold live state only: sessions that
  * timed out, throttle windows that ended, remembered browsers that expired or belong to an
- * older security stamp (dead for good: stamps never come back), and codes and links that
- * expired. Every delete is idempotent, so instances need not take turns.
+ * older security stamp (dead for good: stamps never come back), codes and links that
+ * expired, and accounts nobody confirmed within UNCONFIRMED_ACCOUNT_DAYS. Every delete is idempotent, so instances need not take turns.
  */
 export function housekeepingTasks(services: Services, sessionStore: KnexSessionStore): Record<string, PruneTask> {
   return {
@@ -17,6 +17,7 @@ export function housekeepingTasks(services: Services, sessionStore: KnexSessionS
     rateLimits: () => services.rateLimiter.pruneExpired(),
     rememberedBrowsers: () => services.rememberedBrowsers.pruneDead(),
     tokens: () => services.tokens.pruneExpired(services.db.knex),
+    unconfirmedAccounts: () => services.users.deleteStaleUnconfirmedAccounts(services.config.unconfirmedAccountDays * 24 * 3_600_000),
   };
 }
 

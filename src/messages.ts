@@ -46,6 +46,17 @@ export const emails = {
       `already has one. To sign in, go to ${loginLink}. Forgot your password? ${resetLink}. ` +
       'If it was not you, you can ignore this email: nothing has changed.',
   }),
+  unconfirmedAccountNotice: (confirmLink: string, resetLink: string): EmailContent => ({
+    subject: 'Confirm your account, or set your own password',
+    body:
+      'Someone, perhaps you, tried to register a new account with this email address. It ' +
+      'already has an account, made earlier by someone who never confirmed the address. ' +
+      `If you made it and remember its password, confirm it here: ${confirmLink} ` +
+      'If you did not make it, or are not sure, set your own password here instead: ' +
+      `${resetLink} That also confirms the address, and whoever made the account can no longer ` +
+      'sign in with theirs. If you do not want an account, ignore this email: an unconfirmed ' +
+      'account is deleted after a few days.',
+  }),
   resetPassword: (link: string): EmailContent => ({
     subject: 'Reset Password',
     body: `Please reset your password by clicking here: ${link}`,

@@ -56,9 +56,23 @@ export function createAccountController(services: Services, options: RouteOption
       });
     },
 
+    /**
+     * The link in the confirmation mail only shows a button: mail scanners and link previews
+     * fetch links, and a GET that confirmed would let them confirm an account someone else
+     * registered with the reader's address. The code is in this page's address and in its
+     * form, so no Referer may carry it anywhere.
+     */
+    confirmEmailForm(req: Request, res: Response) {
+      res.set('Referrer-Policy', 'no-referrer');
+      const userId = queryParam(req.query, 'userId');
+      const code = queryParam(req.query, 'code');
+      if (!userId || !code) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+      res.render('account/confirm-email-form', { title: 'Confirm Email', userId: userId.slice(0, 64), code: code.slice(0, 512) });
+    },
+
     async confirmEmail(req: Request, res: Response) {
       res.set('Referrer-Policy', 'no-referrer');
-      const ok = await users.confirmEmail(queryParam(req.query, 'userId'), queryParam(req.query, 'code'), auditContext(req));
+      const ok = await users.confirmEmail(field(req.body, 'userId'), field(req.body, 'code'), auditContext(req));
       if (!ok) {
         return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
       }
