@@ -115,6 +115,17 @@ export async function confirmByButton(agent: Agent, path: string) {
   return agent.post('/account/confirm-email').type('form').send({ userId: hidden('userId') ?? '', code: hidden('code') ?? '', _csrf: hidden('_csrf') ?? '' });
 }
 
+/**
+ * Confirms with a link's query as it is, malformed or not: opens the link, and when it shows
+ * the button, posts the same query string as the form body (arrays, repeats and odd bytes
+ * reach the POST as they would from a tampered form). A page without the button is returned.
+ */
+export async function confirmWithQuery(agent: Agent, query: string) {
+  const page = await agent.get(`/account/confirm-email?${query}`);
+  if (page.status !== 200) return page;
+  return agent.post('/account/confirm-email').type('form').send(`${query}&_csrf=${encodeURIComponent(csrfFrom(page.text))}`);
+}
+
 /** Registers and confirms an account through the real pages; returns its email. */
 export async function registerConfirmed(world: World, email: string, password = PASSWORD): Promise<string> {
   const agent = world.agent();
