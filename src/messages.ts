@@ -27,6 +27,10 @@ export const pageMessages = {
   invalidToken: 'Invalid token.',
   invalidCode: 'Invalid code.',
   failedToVerifyPhone: 'Failed to verify phone',
+  confirmAccountMadeWithLogin: (provider: string) =>
+    `This account was created with a ${provider} sign-in. Confirm it only if you created it: ` +
+    `confirming lets that ${provider} account sign in with your address.`,
+  confirmOrSetOwnPassword: 'If you did not create it, do not confirm; set your own password instead, which also removes that sign-in:',
 } as const;
 
 export interface EmailContent {

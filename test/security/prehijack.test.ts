@@ -116,6 +116,21 @@ describe('the owner of the address takes back an account someone else registered
   });
 });
 
+describe('an account someone made with a Google login and the victim’s address', () => {
+  it('has a confirmation page that says a Google sign-in made it, and offers setting one’s own password instead', async () => {
+    await registerWithGoogle(world.agent(), world.google, { sub: 'g-attacker-4', email: 'attacker4@gmail.com', email_verified: true }, 'victim4@example.com');
+    const [link] = await linksInMail('victim4@example.com', 'EmailConfirmation');
+    const page = await world.agent().get(link);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('This account was created with a Google sign-in.');
+    expect(page.text).toContain('href="/account/forgot-password"');
+    // A password account's page has no such warning.
+    await register(world.agent(), 'plain4@example.com', PASSWORD);
+    const [plain] = await linksInMail('plain4@example.com', 'EmailConfirmation');
+    expect((await world.agent().get(plain)).text).not.toContain('created with a');
+  });
+});
+
 describe('a mail scanner that fetches the confirmation link', () => {
   it('confirms nothing: the link shows a button, and only its CSRF-protected POST confirms', async () => {
     await register(world.agent(), 'scanned@example.com', PASSWORD);

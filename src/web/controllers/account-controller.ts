@@ -62,12 +62,17 @@ export function createAccountController(services: Services, options: RouteOption
      * registered with the reader's address. The code is in this page's address and in its
      * form, so no Referer may carry it anywhere.
      */
-    confirmEmailForm(req: Request, res: Response) {
+    async confirmEmailForm(req: Request, res: Response) {
       res.set('Referrer-Policy', 'no-referrer');
       const userId = queryParam(req.query, 'userId');
       const code = queryParam(req.query, 'code');
       if (!userId || !code) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
-      res.render('account/confirm-email-form', { title: 'Confirm Email', userId: userId.slice(0, 64), code: code.slice(0, 512) });
+      // An account made with an external login and an address nobody proved may be someone
+      // else's Google account under the reader's address (pre-hijacking): say so before the button.
+      const user = await users.findById(userId);
+      const [login] = user && !user.emailConfirmed ? await services.externalLogins.getLogins(user.id) : [];
+      const loginWarning = login ? pageMessages.confirmAccountMadeWithLogin(login.providerDisplayName ?? login.loginProvider) : undefined;
+      res.render('account/confirm-email-form', { title: 'Confirm Email', userId: userId.slice(0, 64), code: code.slice(0, 512), loginWarning, setOwnPassword: pageMessages.confirmOrSetOwnPassword });
     },
 
     async confirmEmail(req: Request, res: Response) {
