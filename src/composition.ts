@@ -119,12 +119,13 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     passwordPolicy: config.password,
     appBaseUrl: config.appBaseUrl,
     emailTokenTtlMs: config.emailTokenHours * 3_600_000,
+    resetTokenTtlMs: config.resetTokenMinutes * 60_000,
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
   const signIn = new SignInManager({ knex: db.knex, users, audit });
-  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins: new UserLoginStore(), users, outbox, audit });
-  const resetTokenTtlMs = config.resetTokenMinutes * 60_000;
-  const passwordReset = new PasswordResetManager({ knex: db.knex, store, tokens, hasher, users, outbox, audit, resetTokenTtlMs });
+  const logins = new UserLoginStore();
+  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit });
+  const passwordReset = new PasswordResetManager({ knex: db.knex, store, tokens, hasher, users, outbox, audit, logins, resetTokenTtlMs: config.resetTokenMinutes * 60_000 });
   const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
   return {
     config, db, logger, clock, keys, hasher, store, tokens, audit, outbox, rateLimiter, users, signIn,

@@ -37,6 +37,7 @@ const schema = z.object({
   MESSAGING_TIMEOUT_MS: int(10_000, 100, 120_000),
   OUTBOX_RETENTION_DAYS: int(30, 1, 3_650),
   EMAIL_TOKEN_HOURS: int(24, 1, 24 * 7),
+  UNCONFIRMED_ACCOUNT_DAYS: int(7, 1, 365),
   SIGNIN_ATTEMPTS_PER_ACCOUNT: int(10, 1, 1_000_000),
   SIGNIN_ATTEMPTS_PER_IP: int(50, 1, 1_000_000),
   RESET_TOKEN_MINUTES: int(60, 5, 24 * 60),
@@ -71,6 +72,8 @@ export interface Config extends TwoFactorConfigPart {
   /** Delivered and failed outbox rows are deleted after this long (docs/outbox.md). */
   outboxRetentionMs: number;
   emailTokenHours: number;
+  /** Housekeeping deletes accounts left unconfirmed this long (docs/unconfirmed-accounts.md). */
+  unconfirmedAccountDays: number;
   /** Sign-in attempts allowed per 15 minutes (docs/rate-limits.md). */
   signInAttempts: { perAccount: number; perIp: number };
   resetTokenMinutes: number;
@@ -150,6 +153,7 @@ export function loadConfig(env: Env): Config {
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
     outboxRetentionMs: v.OUTBOX_RETENTION_DAYS * 86_400_000,
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
+    unconfirmedAccountDays: v.UNCONFIRMED_ACCOUNT_DAYS,
     signInAttempts: { perAccount: v.SIGNIN_ATTEMPTS_PER_ACCOUNT, perIp: v.SIGNIN_ATTEMPTS_PER_IP },
     resetTokenMinutes: v.RESET_TOKEN_MINUTES,
     google:

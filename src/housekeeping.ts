@@ -8,10 +8,11 @@ export type PruneTask = () => Promise<number>;
 /**
  * What every instance deletes now and then, so tables hold live state only: sessions that
  * timed out, throttle windows that ended, remembered browsers that expired or belong to an
- * older security stamp (dead for good: stamps never come back), and codes and links that
- * expired. In the outbox, the code or link of a message is redacted once it expired, and
- * messages that are done are deleted after OUTBOX_RETENTION_DAYS (docs/outbox.md). Every
- * delete and redaction is idempotent, so instances need not take turns.
+ * older security stamp (dead for good: stamps never come back), codes and links that
+ * expired, and accounts nobody confirmed within UNCONFIRMED_ACCOUNT_DAYS. In the outbox, the
+ * code or link of a message is redacted once it expired, and messages that are done are
+ * deleted after OUTBOX_RETENTION_DAYS (docs/outbox.md). Every delete and redaction is
+ * idempotent, so instances need not take turns.
  */
 export function housekeepingTasks(services: Services, sessionStore: KnexSessionStore): Record<string, PruneTask> {
   return {
@@ -21,6 +22,7 @@ export function housekeepingTasks(services: Services, sessionStore: KnexSessionS
     tokens: () => services.tokens.pruneExpired(services.db.knex),
     outboxSecrets: () => services.outbox.redactExpired(),
     outbox: () => services.outbox.pruneDone(),
+    unconfirmedAccounts: () => services.users.deleteStaleUnconfirmedAccounts(services.config.unconfirmedAccountDays * 24 * 3_600_000),
   };
 }
 

@@ -27,6 +27,10 @@ export const pageMessages = {
   invalidToken: 'Invalid token.',
   invalidCode: 'Invalid code.',
   failedToVerifyPhone: 'Failed to verify phone',
+  confirmAccountMadeWithLogin: (provider: string) =>
+    `This account was created with a ${provider} sign-in. Confirm it only if you created it: ` +
+    `confirming lets that ${provider} account sign in with your address.`,
+  confirmOrSetOwnPassword: 'If you did not create it, do not confirm; set your own password instead, which also removes that sign-in:',
 } as const;
 
 export interface EmailContent {
@@ -45,6 +49,17 @@ export const emails = {
       'Someone, perhaps you, tried to register a new account with this email address, which ' +
       `already has one. To sign in, go to ${loginLink}. Forgot your password? ${resetLink}. ` +
       'If it was not you, you can ignore this email: nothing has changed.',
+  }),
+  unconfirmedAccountNotice: (confirmLink: string, resetLink: string): EmailContent => ({
+    subject: 'Confirm your account, or set your own password',
+    body:
+      'Someone, perhaps you, tried to register a new account with this email address. It ' +
+      'already has an account, made earlier by someone who never confirmed the address. ' +
+      `If you made it and remember its password, confirm it here: ${confirmLink} ` +
+      'If you did not make it, or are not sure, set your own password here instead: ' +
+      `${resetLink} That also confirms the address, and whoever made the account can no longer ` +
+      'sign in with theirs. If you do not want an account, ignore this email: an unconfirmed ' +
+      'account is deleted after a few days.',
   }),
   resetPassword: (link: string): EmailContent => ({
     subject: 'Reset Password',

@@ -4,6 +4,7 @@ import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from './audit-log.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TokenStore } from './token-store.js';
+import type { UserLoginStore } from './user-login-store.js';
 import type { IdentityResult, UserManager } from './user-manager.js';
 import type { User, UserStore } from './user-store.js';
 
@@ -15,6 +16,8 @@ export interface PasswordResetDeps {
   users: UserManager;
   outbox: Outbox;
   audit: AuditLog;
+  logins: UserLoginStore;
+  /** How long a reset link works: its outbox copy is redacted when it stops working. */
   resetTokenTtlMs: number;
 }
 
@@ -26,33 +29,24 @@ export interface PasswordResetDeps {
 export class PasswordResetManager {
   constructor(private readonly deps: PasswordResetDeps) {}
 
-  /**
-   * A single-use token bound to the user, the purpose and the address, issued under the current
-   * stamp: any later credential change voids it, and a newer request replaces it.
-   */
+  /** See UserManager.generatePasswordResetToken (registration mails reset links too). */
   generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
-    return this.deps.tokens.issue(trx, {
-      userId: user.id,
-      purpose: 'ResetPassword',
-      target: user.email,
-      securityStamp: user.securityStamp,
-      ttlMs: this.deps.resetTokenTtlMs,
-    });
+    return this.deps.users.generatePasswordResetToken(trx, user);
   }
 
   /**
-   * ForgotPassword. Mails a link only to a known, confirmed address, but does the same lookup,
-   * transaction and audit write for any address, and never waits for delivery (the outbox
-   * sends after the response): the answer and its timing say nothing about the address.
-   * Returns the link for demo mode, when one was sent.
+   * ForgotPassword. Mails a link to any known address, confirmed or not (an unconfirmed account
+   * may have been registered by someone else: the reset is how the owner of the address takes
+   * it back), but does the same lookup, transaction and audit write for an unknown one, and
+   * never waits for delivery (the outbox sends after the response): the answer and its timing
+   * say nothing about the address. Returns the link for demo mode, when one was sent.
    */
   async sendPasswordResetLink(email: string, context?: AuditContext): Promise<{ link?: string }> {
     const { knex, store, users, outbox, audit } = this.deps;
     const link = await knex.transaction(async (trx) => {
       const user = await store.findByEmail(trx, email);
-      if (!user || !user.emailConfirmed) {
-        const reason = user ? 'EmailNotConfirmed' : 'UnknownUser';
-        await audit.record(trx, { userId: user?.id ?? null, type: 'PasswordResetNotSent', detail: { reason }, context });
+      if (!user) {
+        await audit.record(trx, { userId: null, type: 'PasswordResetNotSent', detail: { reason: 'UnknownUser' }, context });
         return undefined;
       }
       const code = await this.generatePasswordResetToken(trx, user);
@@ -67,8 +61,9 @@ export class PasswordResetManager {
 
   /**
    * ResetPassword. Any bad, used, expired or foreign token gives "Invalid token." and changes
-   * nothing. Success rotates the stamp (every session and every other token of the account
-   * ends) and clears a lockout; it never signs in and never turns two-factor off.
+   * nothing. Success rotates the stamp (every session, pending two-factor step, remembered
+   * browser and other token of the account ends) and clears a lockout; it never signs in and
+   * never turns two-factor off. The link came through the address, so it also confirms it.
    */
   async resetPassword(email: string, code: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const { knex, store, tokens, hasher, users, outbox, audit } = this.deps;
@@ -82,6 +77,7 @@ export class PasswordResetManager {
       const valid = await tokens.consume(trx, { userId: found.id, purpose: 'ResetPassword', target: found.email, securityStamp: found.securityStamp, secret: code });
       if (!valid) return undefined;
       await store.setLockoutEnd(trx, found.id, null);
+      if (!found.emailConfirmed) await this.confirmThroughReset(trx, found, context);
       const updated = await store.setPasswordHash(trx, found.id, hash);
       await outbox.enqueue(trx, { channel: 'email', recipient: found.email, ...emails.passwordChanged(), userId: found.id, purpose: 'PasswordChangedNotice' });
       await audit.record(trx, { userId: found.id, type: 'PasswordReset', context });
@@ -93,6 +89,20 @@ export class PasswordResetManager {
     }
     outbox.kick();
     return { succeeded: true, value: user };
+  }
+
+  /**
+   * The owner of the address just proved it. Whoever made the account before that may not have
+   * been them (account pre-hijacking): a Google login linked while the address was unproven
+   * would still let its holder in, so it is removed; the owner can link their own again.
+   */
+  private async confirmThroughReset(trx: Knex.Transaction, user: User, context?: AuditContext): Promise<void> {
+    const { store, logins, audit } = this.deps;
+    await store.setEmailConfirmed(trx, user.id);
+    await audit.record(trx, { userId: user.id, type: 'EmailConfirmed', detail: { through: 'PasswordReset' }, context });
+    for (const login of await logins.removeAll(trx, user.id)) {
+      await audit.record(trx, { userId: user.id, type: 'ExternalLoginRemoved', detail: { provider: login.loginProvider, reason: 'LinkedBeforeEmailConfirmed' }, context });
+    }
   }
 
   /** SetPassword, for accounts created through an external login: only when none is set yet. */

@@ -61,4 +61,10 @@ export class UserLoginStore {
       .returning('provider_key');
     return rows.length > 0;
   }
+
+  /** Removes every login of a user; returns the ones removed. */
+  async removeAll(db: Queryable, userId: string): Promise<UserLoginInfo[]> {
+    const rows = await db('user_logins').where({ user_id: userId }).delete().returning('*');
+    return rows.map(toLogin);
+  }
 }

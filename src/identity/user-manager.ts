@@ -19,6 +19,7 @@ export interface UserManagerDeps {
   passwordPolicy: PasswordPolicyOptions;
   appBaseUrl: string;
   emailTokenTtlMs: number;
+  resetTokenTtlMs: number;
 }
 
 /** Expected outcomes are values, not exceptions (as in ASP.NET Identity's IdentityResult). */
@@ -82,19 +83,15 @@ export class UserManager {
     const errors = this.validatePassword(password);
     if (errors.length) return { succeeded: false, errors };
     const passwordHash = await this.deps.hasher.hash(password);
-    const { store, tokens, outbox, audit } = this.deps;
+    const { store, outbox, audit } = this.deps;
     const link = await this.deps.knex.transaction(async (trx) => {
       const existing = await store.findByEmail(trx, email);
       if (existing) {
-        const loginLink = this.link('/account/login', {});
         // Past the sending limit the owner has been told already: no mail flood (case D41).
         const notify = options.notifyExisting !== false;
-        if (notify) {
-          const mail = emails.alreadyRegistered(loginLink, this.link('/account/forgot-password', {}));
-          await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'AlreadyRegistered' });
-        }
+        if (notify) await this.tellOwnerAboutRegistration(trx, existing);
         await audit.record(trx, { userId: existing.id, type: 'RegistrationForExistingEmail', detail: { notified: notify }, context });
-        return loginLink;
+        return this.link('/account/login', {});
       }
       const user = await store.create(trx, { email, passwordHash });
       const confirmLink = await this.issueConfirmationLink(trx, user);
@@ -105,14 +102,56 @@ export class UserManager {
     return { succeeded: true, value: { link } };
   }
 
-  async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
-    const code = await this.deps.tokens.issue(trx, {
+  /**
+   * Someone registered an address that has an account. A confirmed owner only hears about it.
+   * An unconfirmed account may have been made by someone else with a password of their own
+   * (account pre-hijacking), so its address gets both ways to claim it: confirm it as it is,
+   * or set a password of its own (which confirms it and shuts out whoever made it).
+   */
+  private async tellOwnerAboutRegistration(trx: Knex.Transaction, existing: User): Promise<void> {
+    const recipient = { channel: 'email' as const, recipient: existing.email, userId: existing.id };
+    if (existing.emailConfirmed) {
+      const mail = emails.alreadyRegistered(this.link('/account/login', {}), this.link('/account/forgot-password', {}));
+      await this.deps.outbox.enqueue(trx, { ...recipient, ...mail, purpose: 'AlreadyRegistered' });
+      return;
+    }
+    const confirmLink = this.link('/account/confirm-email', { userId: existing.id, code: await this.generateEmailConfirmationToken(trx, existing) });
+    const resetLink = this.link('/account/reset-password', { userId: existing.id, code: await this.generatePasswordResetToken(trx, existing) });
+    const mail = emails.unconfirmedAccountNotice(confirmLink, resetLink);
+    // One secret column per message: the stretch of the body from the first link to the end of
+    // the second holds both codes, and is what gets redacted once the mail is delivered, or
+    // when the shorter-lived of the two links (the reset link) stops working.
+    const secret = mail.body.slice(mail.body.indexOf(confirmLink), mail.body.indexOf(resetLink) + resetLink.length);
+    const secretTtlMs = Math.min(this.deps.emailTokenTtlMs, this.deps.resetTokenTtlMs);
+    await this.deps.outbox.enqueue(trx, { ...recipient, ...mail, secret, secretTtlMs, purpose: 'UnconfirmedAccountNotice' });
+  }
+
+  generateEmailConfirmationToken(trx: Knex.Transaction, user: User): Promise<string> {
+    return this.deps.tokens.issue(trx, {
       userId: user.id,
       purpose: 'EmailConfirmation',
       target: user.email,
       securityStamp: user.securityStamp,
       ttlMs: this.deps.emailTokenTtlMs,
     });
+  }
+
+  /**
+   * A single-use token bound to the user, the purpose and the address, issued under the current
+   * stamp: any later credential change voids it, and a newer request replaces it.
+   */
+  generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
+    return this.deps.tokens.issue(trx, {
+      userId: user.id,
+      purpose: 'ResetPassword',
+      target: user.email,
+      securityStamp: user.securityStamp,
+      ttlMs: this.deps.resetTokenTtlMs,
+    });
+  }
+
+  async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
+    const code = await this.generateEmailConfirmationToken(trx, user);
     const link = this.link('/account/confirm-email', { userId: user.id, code });
     const mail = emails.confirmAccount(link);
     await this.deps.outbox.enqueue(trx, {
@@ -144,6 +183,23 @@ export class UserManager {
       await store.setEmailConfirmed(trx, user.id);
       await audit.record(trx, { userId: user.id, type: 'EmailConfirmed', context });
       return true;
+    });
+  }
+
+  /**
+   * Housekeeping: an account nobody confirmed in time is deleted, so an address someone else
+   * registered does not stay taken (account pre-hijacking) and unproven addresses are not kept.
+   * One audit row per account, so an owner asking where their registration went can be answered
+   * (the account's own audit rows lose their user id when it goes); the address is not kept.
+   */
+  async deleteStaleUnconfirmedAccounts(maxAgeMs: number): Promise<number> {
+    const cutoff = new Date(this.deps.clock().getTime() - maxAgeMs);
+    return this.deps.knex.transaction(async (trx) => {
+      const deleted = await this.deps.store.deleteUnconfirmedCreatedBefore(trx, cutoff);
+      for (const account of deleted) {
+        await this.deps.audit.record(trx, { type: 'UnconfirmedAccountDeleted', detail: { userId: account.id, createdAt: account.createdAt.toISOString() } });
+      }
+      return deleted.length;
     });
   }
 

@@ -236,6 +236,27 @@ export class UserStore {
     return { series: Number(row.lockout_series), lockoutEnd: new Date(row.lockout_end) };
   }
 
+  /**
+   * Deletes accounts nobody confirmed since `cutoff` that hold nothing else: no external login
+   * (its holder signs in with it, confirmed or not later) and no role (an administrator made or
+   * touched it). Re-checked by the DELETE itself, so an account confirmed meanwhile stays.
+   * At most `limit` per call, to keep each statement short.
+   */
+  async deleteUnconfirmedCreatedBefore(db: Queryable, cutoff: Date, limit = 500): Promise<Array<{ id: string; createdAt: Date }>> {
+    const rows = await db('users')
+      .whereIn('id', (q) =>
+        q.select('u.id').from('users as u')
+          .where('u.email_confirmed', false)
+          .where('u.created_at', '<', cutoff)
+          .whereNotExists((l) => l.select(db.raw('1')).from('user_logins as l').whereRaw('l.user_id = u.id'))
+          .whereNotExists((r) => r.select(db.raw('1')).from('user_roles as r').whereRaw('r.user_id = u.id'))
+          .limit(limit))
+      .where('email_confirmed', false)
+      .delete()
+      .returning(['id', 'created_at']);
+    return rows.map((row: Record<string, unknown>) => ({ id: row.id as string, createdAt: new Date(row.created_at as string) }));
+  }
+
   async delete(db: Queryable, id: string): Promise<boolean> {
     return (await db('users').where({ id }).delete()) > 0;
   }

@@ -47,7 +47,8 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
 
   r.get('/account/register', account.registerForm);
   r.post('/account/register', account.register);
-  r.get('/account/confirm-email', account.confirmEmail);
+  r.get('/account/confirm-email', account.confirmEmailForm);
+  r.post('/account/confirm-email', account.confirmEmail);
   r.get('/account/login', account.loginForm);
   r.post('/account/login', signInThrottle.throttle, account.login);
   r.post('/account/log-off', account.logOff);

@@ -6,7 +6,7 @@ import {
   openForm, outcomeOf, registerConfirmedRemote, registration, remoteBrowser, signedInRemote, submit,
   type Outcome,
 } from '../helpers/remote-browser.js';
-import { demoLinkFrom, localPath, PASSWORD } from '../helpers/setup.js';
+import { confirmByButton, demoLinkFrom, localPath, PASSWORD } from '../helpers/setup.js';
 import { killHard, stopCleanly, type CrashTarget } from './crash-targets.js';
 
 const REGISTRATIONS = 10;
@@ -63,7 +63,7 @@ export async function crashDuringBurst(target: CrashTarget): Promise<void> {
     if (target.kind === 'pglite') expect(fs.readFileSync(lockFile, 'utf8')).toBe(String(second.child.pid));
     for (const o of registered) {
       if (o.status !== 200) continue;
-      expect((await remoteBrowser(base).get(localPath(demoLinkFrom(o.text)))).status).toBe(200);
+      expect((await confirmByButton(remoteBrowser(base), localPath(demoLinkFrom(o.text)))).status).toBe(200);
     }
     for (const [i, o] of signedIn.entries()) {
       // A session the client was given survives the crash (and the restart's session secret).

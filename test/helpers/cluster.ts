@@ -198,7 +198,12 @@ export async function registerConfirmed(at: Instance, email: string, confirmAt: 
   const browser = new Browser();
   const res = await browser.post(at, '/account/register', { email, password: PASSWORD, confirmPassword: PASSWORD });
   expectStatus(res, 200, `register ${email}`);
-  const confirm = await browser.get(confirmAt, localPath(demoLinkFrom(res.text)));
+  // The link shows a button; its POST confirms (the page's form carries the code).
+  const link = new URL(demoLinkFrom(res.text));
+  const page = await browser.get(confirmAt, localPath(link.href));
+  expectStatus(page, 200, `confirmation page of ${email}`);
+  const fields = { userId: link.searchParams.get('userId') ?? '', code: link.searchParams.get('code') ?? '' };
+  const confirm = await browser.postWithToken(confirmAt, '/account/confirm-email', fields, csrfFrom(page.text));
   expectStatus(confirm, 200, `confirm ${email}`);
 }
 

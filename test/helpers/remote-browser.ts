@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { csrfFrom, demoLinkFrom, localPath, PASSWORD } from './setup.js';
+import { confirmByButton, csrfFrom, demoLinkFrom, localPath, PASSWORD } from './setup.js';
 
 /** A browser (cookie jar) talking to an app running as a separate process. */
 export type RemoteBrowser = ReturnType<typeof request.agent>;
@@ -42,7 +42,7 @@ export async function registerConfirmedRemote(baseUrl: string, email: string, pa
   const browser = remoteBrowser(baseUrl);
   const res = await submit(browser, '/account/register', await openForm(browser, '/account/register'), registration(email, password));
   if (res.status !== 200) throw new Error(`register failed: ${res.status}`);
-  const confirmed = await browser.get(localPath(demoLinkFrom(res.text)));
+  const confirmed = await confirmByButton(browser, localPath(demoLinkFrom(res.text)));
   if (confirmed.status !== 200) throw new Error(`confirm failed: ${confirmed.status}`);
   return email;
 }

@@ -19,7 +19,7 @@
  */
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { csrfFrom, demoLinkFrom, getCsrf, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
+import { confirmByButton, csrfFrom, demoLinkFrom, getCsrf, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
 import { latestCode, relaxedSendLimits } from '../helpers/two-factor.js';
 import { account, countHashing, isSignedIn, PASSWORD, post, userRow, visible } from './helpers.js';
 
@@ -119,7 +119,7 @@ describe('case 57: Unicode passwords (no normalisation, everywhere)', () => {
     expect([...nfc].length).toBe(64);
     const agent = world.agent();
     const res = await postForm(agent, '/account/register', { email: 'unicode@example.com', password: nfc, confirmPassword: nfc });
-    await world.agent().get(localPath(demoLinkFrom(res.text)));
+    await confirmByButton(world.agent(), localPath(demoLinkFrom(res.text)));
     expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfc })).status).toBe(303);
     expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfd })).text).toContain('Invalid login attempt.');
     // Changing to the NFD form keeps it as typed too.
@@ -177,7 +177,7 @@ describe('case 60: no composition rules', () => {
     expect(seven.text).toContain('Passwords must be at least 8 characters.');
     const eight = await postForm(world.agent(), '/account/register', { email: 'eight@example.com', password: 'qzvtmwkp', confirmPassword: 'qzvtmwkp' });
     expect(eight.text).toContain('Please check your email and confirm your email address.');
-    await world.agent().get(localPath(demoLinkFrom(eight.text)));
+    await confirmByButton(world.agent(), localPath(demoLinkFrom(eight.text)));
     expect((await postForm(world.agent(), '/account/login', { email: 'eight@example.com', password: 'qzvtmwkp' })).status).toBe(303);
   });
 });

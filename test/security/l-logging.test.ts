@@ -16,7 +16,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/fake-google.js';
 import { consentAtProvider, registerWithGoogle } from '../helpers/external-login.js';
-import { csrfFrom, demoLinkFrom, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
+import { confirmByButton, csrfFrom, demoLinkFrom, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
 import { addConfirmedPhone, clearSignInThrottle, passwordStep, relaxedSendLimits, sendCode, twoFactorSignIn, verifyCode } from '../helpers/two-factor.js';
 import { account, PASSWORD, post, setCookies } from './helpers.js';
 
@@ -98,7 +98,7 @@ describe('case 94: what the logs hold after the whole set of flows', () => {
     const csrfToken = csrfFrom((await browser.get('/account/login')).text);
     secrets.add(csrfToken);
     const confirm = localPath(demoLinkFrom(registered.text));
-    await world.agent().get(confirm);
+    await confirmByButton(world.agent(), confirm);
     await postForm(world.agent(), '/account/login', { email: 'logged@example.com', password: passwords[1] });
     await postForm(world.agent(), '/account/login', { email: 'nobody.logged@example.com', password: passwords[1] });
     const signedIn = await postForm(browser, '/account/login', { email: 'logged@example.com', password: PASSWORD });

@@ -56,9 +56,28 @@ export function createAccountController(services: Services, options: RouteOption
       });
     },
 
+    /**
+     * The link in the confirmation mail only shows a button: mail scanners and link previews
+     * fetch links, and a GET that confirmed would let them confirm an account someone else
+     * registered with the reader's address. The code is in this page's address and in its
+     * form, so no Referer may carry it anywhere.
+     */
+    async confirmEmailForm(req: Request, res: Response) {
+      res.set('Referrer-Policy', 'no-referrer');
+      const userId = queryParam(req.query, 'userId');
+      const code = queryParam(req.query, 'code');
+      if (!userId || !code) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+      // An account made with an external login and an address nobody proved may be someone
+      // else's Google account under the reader's address (pre-hijacking): say so before the button.
+      const user = await users.findById(userId);
+      const [login] = user && !user.emailConfirmed ? await services.externalLogins.getLogins(user.id) : [];
+      const loginWarning = login ? pageMessages.confirmAccountMadeWithLogin(login.providerDisplayName ?? login.loginProvider) : undefined;
+      res.render('account/confirm-email-form', { title: 'Confirm Email', userId: userId.slice(0, 64), code: code.slice(0, 512), loginWarning, setOwnPassword: pageMessages.confirmOrSetOwnPassword });
+    },
+
     async confirmEmail(req: Request, res: Response) {
       res.set('Referrer-Policy', 'no-referrer');
-      const ok = await users.confirmEmail(queryParam(req.query, 'userId'), queryParam(req.query, 'code'), auditContext(req));
+      const ok = await users.confirmEmail(field(req.body, 'userId'), field(req.body, 'code'), auditContext(req));
       if (!ok) {
         return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
       }

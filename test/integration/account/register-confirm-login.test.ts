@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoLinkFrom, localPath, PASSWORD, postForm, setup, type World } from '../../helpers/setup.js';
+import { confirmByButton, demoLinkFrom, localPath, PASSWORD, postForm, setup, type World } from '../../helpers/setup.js';
 
 let world: World;
 beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('register, confirm, sign in, sign off', () => {
     expect(early.status).toBe(200);
     expect(early.text).toContain('You must have a confirmed email to log on.');
 
-    const confirmed = await browser.get(localPath(link));
+    const confirmed = await confirmByButton(browser, localPath(link));
     expect(confirmed.status).toBe(200);
     expect(confirmed.text).toContain('Thank you for confirming your email');
 

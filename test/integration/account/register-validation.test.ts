@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCsrf, PASSWORD, postForm, registerConfirmed, setup, type World } from '../../helpers/setup.js';
+import { confirmWithQuery, getCsrf, PASSWORD, postForm, registerConfirmed, setup, type World } from '../../helpers/setup.js';
 
 let world: World;
 beforeAll(async () => {
@@ -61,7 +61,8 @@ describe('registering an address that already has an account', () => {
     const strip = (html: string) => html.replace(/<a data-demo-link[^>]*>/, '').replace(/name="csrf-token" content="[^"]*"/, '').replace(/value="[^"]*"/g, '');
     expect(strip(again.text)).toBe(strip(fresh.text));
     const mails = await world.knex('outbox').where({ recipient: 'owner@example.com' }).orderBy('id');
-    expect(mails.map((m) => m.subject)).toEqual(['Confirm your account', 'You already have an account']);
+    // The account is still unconfirmed, so the notice offers both ways to claim it (issue 14.3).
+    expect(mails.map((m) => m.subject)).toEqual(['Confirm your account', 'Confirm your account, or set your own password']);
     expect(await world.knex('users').where({ email: 'owner@example.com' })).toHaveLength(1);
   });
 });
@@ -84,15 +85,15 @@ describe('email confirmation links', () => {
       `userId[]=${userId}&code=${code}`,
       `userId=${userId}&code=${code.toUpperCase()}`,
     ]) {
-      const bad = await world.agent().get(`/account/confirm-email?${query}`);
+      const bad = await confirmWithQuery(world.agent(), query);
       expect(bad.status, query).toBe(400);
       expect(bad.text).toContain('Invalid token.');
       expect(await confirmed()).toBe(false);
     }
-    const good = await world.agent().get(`/account/confirm-email?userId=${userId}&code=${code}`);
+    const good = await confirmWithQuery(world.agent(), `userId=${userId}&code=${code}`);
     expect(good.status).toBe(200);
     expect(await confirmed()).toBe(true);
-    const reused = await world.agent().get(`/account/confirm-email?userId=${userId}&code=${code}`);
+    const reused = await confirmWithQuery(world.agent(), `userId=${userId}&code=${code}`);
     expect(reused.status).toBe(400);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeGoogle } from '../../fakes/fake-google.js';
 import { googleRoundTrip, registerWithGoogle, setupWithFakeGoogle } from '../../helpers/external-login.js';
-import { demoLinkFrom, localPath, postForm, registerConfirmed, signedInAgent, type World } from '../../helpers/setup.js';
+import { confirmByButton, demoLinkFrom, localPath, postForm, registerConfirmed, signedInAgent, type World } from '../../helpers/setup.js';
 
 let world: World;
 let google: FakeGoogle;
@@ -98,7 +98,7 @@ describe('a Google account with no Gatehouse account yet', () => {
 
     const blocked = await googleRoundTrip(world.agent(), google, { sub: 'g-unverified' });
     expect(blocked.text).toContain('You must have a confirmed email to log on.');
-    await world.agent().get(localPath(demoLinkFrom(res.text)));
+    await confirmByButton(world.agent(), localPath(demoLinkFrom(res.text)));
     const allowed = await googleRoundTrip(world.agent(), google, { sub: 'g-unverified' });
     expect(allowed.status).toBe(303);
     expect(allowed.headers.location).toBe('/');

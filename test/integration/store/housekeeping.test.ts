@@ -54,7 +54,7 @@ describe('housekeeping', () => {
     const housekeeping = startHousekeeping(housekeepingTasks(world.services, world.sessionStore), pino({ level: 'silent' }));
     try {
       const deleted = await housekeeping.run();
-      expect(deleted).toEqual({ sessions: 1, rateLimits: 1, rememberedBrowsers: 2, tokens: 2, outboxSecrets: 0, outbox: 0 });
+      expect(deleted).toEqual({ sessions: 1, rateLimits: 1, rememberedBrowsers: 2, tokens: 2, outboxSecrets: 0, outbox: 0, unconfirmedAccounts: 0 });
     } finally {
       housekeeping.stop();
     }
@@ -69,8 +69,8 @@ describe('housekeeping', () => {
     const tasks = { broken: () => Promise.reject(new Error('database unavailable')), ...housekeepingTasks(world.services, world.sessionStore) };
     const housekeeping = startHousekeeping(tasks, pino({ level: 'silent' }));
     try {
-      expect(await housekeeping.run()).toEqual({ sessions: 1, rateLimits: 1, rememberedBrowsers: 2, tokens: 2, outboxSecrets: 0, outbox: 0 });
-      expect(await housekeeping.run()).toEqual({ sessions: 0, rateLimits: 0, rememberedBrowsers: 0, tokens: 0, outboxSecrets: 0, outbox: 0 });
+      expect(await housekeeping.run()).toEqual({ sessions: 1, rateLimits: 1, rememberedBrowsers: 2, tokens: 2, outboxSecrets: 0, outbox: 0, unconfirmedAccounts: 0 });
+      expect(await housekeeping.run()).toEqual({ sessions: 0, rateLimits: 0, rememberedBrowsers: 0, tokens: 0, outboxSecrets: 0, outbox: 0, unconfirmedAccounts: 0 });
     } finally {
       housekeeping.stop();
     }
