@@ -1,4 +1,5 @@
 import type { RateLimitRule } from '../identity/rate-limiter.js';
+import { emailLimitKey } from '../identity/email-address.js';
 import { hmac } from '../identity/secret-keys.js';
 
 const minutes = (n: number) => n * 60_000;
@@ -31,9 +32,9 @@ export const RATE_LIMITS = {
   changePasswordPerUser: { limit: 10, windowMs: minutes(15) },
 } satisfies Record<string, RateLimitRule>;
 
-/** The account part of a limiter key: case-insensitive like the email column. */
-export const accountKey = (email: string) => email.trim().normalize('NFC').toLowerCase();
-
-/** A limiter key for mail to an address: a keyed hash, so the table holds no addresses. */
+/**
+ * A limiter key for attempts on one address: a keyed hash of its normal form (every spelling
+ * the database treats as one account shares it), so the table holds no addresses.
+ */
 export const addressKey = (key: Buffer, purpose: string, email: string) =>
-  hmac(key, purpose, accountKey(email)).toString('base64url').slice(0, 32);
+  hmac(key, purpose, emailLimitKey(email)).toString('base64url').slice(0, 32);
