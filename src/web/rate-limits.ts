@@ -28,6 +28,10 @@ export const RATE_LIMITS = {
   forgotPasswordPerIp: { limit: 20, windowMs: minutes(60) },
   /** Reset-password form posts from one IP address. */
   resetPasswordPerIp: { limit: 20, windowMs: minutes(15) },
+  /** Registrations from one IP address (defaults of REGISTER_ATTEMPTS_PER_IP and _PER_ADDRESS). */
+  registerPerIp: { limit: 10, windowMs: minutes(60) },
+  /** Registrations of one address (any spelling), whether or not it has an account. */
+  registerPerAddress: { limit: 5, windowMs: minutes(60) },
   /** Change-password attempts (the old password is a guess too) by one signed-in user. */
   changePasswordPerUser: { limit: 10, windowMs: minutes(15) },
 } satisfies Record<string, RateLimitRule>;
@@ -38,3 +42,6 @@ export const RATE_LIMITS = {
  */
 export const addressKey = (key: Buffer, purpose: string, email: string) =>
   hmac(key, purpose, emailLimitKey(email)).toString('base64url').slice(0, 32);
+
+/** The Retry-After header for a refusal: whole seconds until the window ends, at least 1. */
+export const retryAfterSeconds = (resetAt: Date, now: Date) => String(Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)));

@@ -8,7 +8,7 @@ import { auditContext } from '../controllers/account-controller.js';
 import { checkbox, field, safeLocalUrl } from '../forms.js';
 import { emailLimitKey, normaliseEmail } from '../../identity/email-address.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
-import { RATE_LIMITS } from '../rate-limits.js';
+import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
 
 const DEVICE_COOKIE_MS = 365 * 24 * 3_600_000;
 
@@ -59,7 +59,7 @@ export function createSignInThrottle(services: Services) {
     const verdict = await rateLimiter.hitAll([[`signin:ip:${req.ip}`, perIp], ...accountRules]);
     if (verdict.allowed) return next();
     await audit.record(db.knex, { type: 'SignInThrottled', detail: { knownDevice: Boolean(device) }, context: auditContext(req) });
-    res.set('Retry-After', String(Math.max(1, Math.ceil((verdict.resetAt.getTime() - services.clock().getTime()) / 1000))));
+    res.set('Retry-After', retryAfterSeconds(verdict.resetAt, services.clock()));
     res.status(429).render('account/login', {
       title: 'Log in',
       email: typed,
