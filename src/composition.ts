@@ -95,7 +95,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     throw err;
   }
   const keys = deriveSecretKeys(overrides.appSecret ?? localAppSecret(config));
-  const hasher = createPasswordHasher(config.argon2MaxConcurrent);
+  const hasher = createPasswordHasher(config.argon2MaxConcurrent, { maxQueueWaitMs: config.argon2MaxQueueWaitMs });
   const store = new UserStore();
   const tokens = new TokenStore(keys.tokenHash, clock);
   const audit = new AuditLog();

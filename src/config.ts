@@ -31,6 +31,7 @@ const schema = z.object({
   PASSWORD_MAX_LENGTH: int(256, 64, 1024),
   PASSWORD_REQUIRE_COMPOSITION: bool.default(false),
   ARGON2_MAX_CONCURRENT: int(0, 0, 64),
+  ARGON2_MAX_QUEUE_WAIT_MS: int(2_000, 10, 60_000),
   EMAIL_FROM: z.string().default('Gatehouse <no-reply@gatehouse.local>'),
   SENDGRID_API_KEY: optional,
   SENDGRID_BASE_URL: optionalUrl,
@@ -40,6 +41,8 @@ const schema = z.object({
   UNCONFIRMED_ACCOUNT_DAYS: int(7, 1, 365),
   SIGNIN_ATTEMPTS_PER_ACCOUNT: int(10, 1, 1_000_000),
   SIGNIN_ATTEMPTS_PER_IP: int(50, 1, 1_000_000),
+  REGISTER_ATTEMPTS_PER_IP: int(10, 1, 1_000_000),
+  REGISTER_ATTEMPTS_PER_ADDRESS: int(5, 1, 1_000_000),
   RESET_TOKEN_MINUTES: int(60, 5, 24 * 60),
   GOOGLE_CLIENT_ID: optional,
   GOOGLE_CLIENT_SECRET: optional,
@@ -67,6 +70,8 @@ export interface Config extends TwoFactorConfigPart {
   demoMode: boolean;
   password: { minLength: number; maxLength: number; requireComposition: boolean };
   argon2MaxConcurrent: number;
+  /** A password hash or check that would wait longer than this is refused with 503 (docs/rate-limits.md). */
+  argon2MaxQueueWaitMs: number;
   email: { from: string; sendgridApiKey?: string; sendgridBaseUrl?: string };
   messagingTimeoutMs: number;
   /** Delivered and failed outbox rows are deleted after this long (docs/outbox.md). */
@@ -76,6 +81,8 @@ export interface Config extends TwoFactorConfigPart {
   unconfirmedAccountDays: number;
   /** Sign-in attempts allowed per 15 minutes (docs/rate-limits.md). */
   signInAttempts: { perAccount: number; perIp: number };
+  /** Registrations allowed per hour (docs/rate-limits.md). */
+  registerAttempts: { perIp: number; perAddress: number };
   resetTokenMinutes: number;
   /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are not both set. */
   google?: GoogleConfig;
@@ -145,6 +152,7 @@ export function loadConfig(env: Env): Config {
       requireComposition: v.PASSWORD_REQUIRE_COMPOSITION,
     },
     argon2MaxConcurrent: v.ARGON2_MAX_CONCURRENT,
+    argon2MaxQueueWaitMs: v.ARGON2_MAX_QUEUE_WAIT_MS,
     email: {
       from: v.EMAIL_FROM,
       sendgridApiKey: v.SENDGRID_API_KEY,
@@ -155,6 +163,7 @@ export function loadConfig(env: Env): Config {
     emailTokenHours: v.EMAIL_TOKEN_HOURS,
     unconfirmedAccountDays: v.UNCONFIRMED_ACCOUNT_DAYS,
     signInAttempts: { perAccount: v.SIGNIN_ATTEMPTS_PER_ACCOUNT, perIp: v.SIGNIN_ATTEMPTS_PER_IP },
+    registerAttempts: { perIp: v.REGISTER_ATTEMPTS_PER_IP, perAddress: v.REGISTER_ATTEMPTS_PER_ADDRESS },
     resetTokenMinutes: v.RESET_TOKEN_MINUTES,
     google:
       v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET

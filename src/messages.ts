@@ -21,6 +21,7 @@ export const pageMessages = {
   checkEmailToReset: 'Please check your email to reset your password.',
   tooManySignInAttempts: 'Too many sign-in attempts. Please wait a few minutes and try again.',
   tooManyResetRequests: 'Too many requests. Please wait a while and try again.',
+  tooManyRegistrations: 'Too many registrations. Please wait a while and try again.',
   externalLoginFailure: 'Unsuccessful login with service.',
   lockedOutTitle: 'Locked out.',
   lockedOut: 'This account has been locked out, please try again later.',

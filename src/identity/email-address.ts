@@ -16,3 +16,18 @@ export function normaliseEmail(input: unknown): string | undefined {
   if (domain.includes('..') || domain.startsWith('.')) return undefined;
   return email;
 }
+
+/**
+ * The form every per-address limit is keyed on (docs/rate-limits.md), for an address that
+ * normaliseEmail accepted. It merges at least every spelling the database's case-insensitive
+ * email column treats as one account, so no spelling gets a fresh budget:
+ * - NFKC, so fullwidth letters and the Kelvin sign K (U+212A) become plain ones;
+ * - lower case one character at a time, as Postgres's lower() does (JavaScript's whole-string
+ *   toLowerCase() turns a final capital sigma into ς, which lower() does not);
+ * - "İ" (U+0130) lowers to "i" + U+0307 in JavaScript but to "i" in the database: drop the dot.
+ * It only ever names a counter; the address stored and mailed stays normaliseEmail's.
+ */
+export function emailLimitKey(email: string): string {
+  const lowered = [...email.normalize('NFKC')].map((c) => c.toLowerCase()).join('');
+  return lowered.replace(/i\u0307/g, 'i').normalize('NFKC');
+}

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import argon2 from 'argon2';
-import { Semaphore } from './semaphore.js';
+import { QueueFullError, Semaphore, type Priority } from './semaphore.js';
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane. */
 export const ARGON2_OPTIONS = {
@@ -9,6 +9,17 @@ export const ARGON2_OPTIONS = {
   timeCost: 2,
   parallelism: 1,
 } as const;
+
+/**
+ * The hashing queue is full: the request is refused at once (the web layer answers 503 with
+ * Retry-After) rather than waiting behind a flood. Nothing was hashed, nothing was written.
+ */
+export class PasswordHasherBusyError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('password hashing is busy');
+    this.name = 'PasswordHasherBusyError';
+  }
+}
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -22,23 +33,41 @@ export interface PasswordHasher {
  * argon2 runs in libuv's thread pool, so it never blocks the event loop. The semaphore bounds
  * hashes in flight (19 MiB each) to the number of cores: more would only queue inside libuv
  * while holding memory, and would starve the pool that file and DNS work also use.
+ *
+ * Checks of a password (sign-in) go before new hashes (registration, new passwords), so a flood
+ * of registrations, even from many addresses, cannot make sign-ins wait behind it; and a job
+ * that would wait longer than `maxQueueWaitMs` is refused at once (docs/rate-limits.md).
  */
-export function createPasswordHasher(maxConcurrent = 0): PasswordHasher {
-  const semaphore = new Semaphore(maxConcurrent > 0 ? maxConcurrent : os.availableParallelism());
-  let dummyHash: Promise<string> | undefined;
-  const hash = (password: string) => semaphore.run(() => argon2.hash(password, ARGON2_OPTIONS));
-  const verify = async (stored: string, password: string) => {
+export function createPasswordHasher(maxConcurrent = 0, options: { maxQueueWaitMs?: number } = {}): PasswordHasher {
+  const semaphore = new Semaphore(maxConcurrent > 0 ? maxConcurrent : os.availableParallelism(), { maxWaitMs: options.maxQueueWaitMs });
+  const queued = async <T>(job: () => Promise<T>, priority: Priority) => {
     try {
-      return await semaphore.run(() => argon2.verify(stored, password));
-    } catch {
-      return false;
+      return await semaphore.run(job, priority);
+    } catch (err) {
+      if (err instanceof QueueFullError) throw new PasswordHasherBusyError(Math.max(1, Math.ceil(err.expectedWaitMs / 1000)));
+      throw err;
     }
   };
+  let dummyHash: Promise<string> | undefined;
+  const hash = (password: string) => queued(() => argon2.hash(password, ARGON2_OPTIONS), 'normal');
+  // A malformed hash is a wrong password; a full queue is not (it reaches the caller).
+  const verify = (stored: string, password: string) =>
+    queued(async () => {
+      try {
+        return await argon2.verify(stored, password);
+      } catch {
+        return false;
+      }
+    }, 'urgent');
   const hasher: PasswordHasher = {
     hash,
     verify,
     async verifyDummy(password) {
-      dummyHash ??= hash('gatehouse-dummy-password-for-unknown-users');
+      // Made once, with a check's priority: an unknown user must never cost less than a known one.
+      dummyHash ??= queued(() => argon2.hash('gatehouse-dummy-password-for-unknown-users', ARGON2_OPTIONS), 'urgent').catch((err) => {
+        dummyHash = undefined; // refused while busy: make it next time
+        throw err;
+      });
       // Through hasher.verify, the very path a real verification takes.
       await hasher.verify(await dummyHash, password);
     },

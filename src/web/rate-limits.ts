@@ -1,4 +1,5 @@
 import type { RateLimitRule } from '../identity/rate-limiter.js';
+import { emailLimitKey } from '../identity/email-address.js';
 import { hmac } from '../identity/secret-keys.js';
 
 const minutes = (n: number) => n * 60_000;
@@ -27,13 +28,20 @@ export const RATE_LIMITS = {
   forgotPasswordPerIp: { limit: 20, windowMs: minutes(60) },
   /** Reset-password form posts from one IP address. */
   resetPasswordPerIp: { limit: 20, windowMs: minutes(15) },
+  /** Registrations from one IP address (defaults of REGISTER_ATTEMPTS_PER_IP and _PER_ADDRESS). */
+  registerPerIp: { limit: 10, windowMs: minutes(60) },
+  /** Registrations of one address (any spelling), whether or not it has an account. */
+  registerPerAddress: { limit: 5, windowMs: minutes(60) },
   /** Change-password attempts (the old password is a guess too) by one signed-in user. */
   changePasswordPerUser: { limit: 10, windowMs: minutes(15) },
 } satisfies Record<string, RateLimitRule>;
 
-/** The account part of a limiter key: case-insensitive like the email column. */
-export const accountKey = (email: string) => email.trim().normalize('NFC').toLowerCase();
-
-/** A limiter key for mail to an address: a keyed hash, so the table holds no addresses. */
+/**
+ * A limiter key for attempts on one address: a keyed hash of its normal form (every spelling
+ * the database treats as one account shares it), so the table holds no addresses.
+ */
 export const addressKey = (key: Buffer, purpose: string, email: string) =>
-  hmac(key, purpose, accountKey(email)).toString('base64url').slice(0, 32);
+  hmac(key, purpose, emailLimitKey(email)).toString('base64url').slice(0, 32);
+
+/** The Retry-After header for a refusal: whole seconds until the window ends, at least 1. */
+export const retryAfterSeconds = (resetAt: Date, now: Date) => String(Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)));

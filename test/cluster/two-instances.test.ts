@@ -234,8 +234,9 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
     }
     const counters = await db.knex('rate_limits').where('key', 'like', 'signin:%').orderBy('key').select('key', 'count');
     expect(counters.map((c) => [c.key.split(':').slice(0, 2).join(':'), c.count])).toEqual([
-      ['signin:account', 12],
+      ['signin:address', 12],
       ['signin:ip', 12],
+      ['signin:user', 12],
     ]);
     expect(await audits(await userId(email), 'SignedIn')).toBe(0);
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PasswordHasherBusyError } from '../../src/identity/password-hasher.js';
 import { PASSWORD, postForm, setup, type World } from '../helpers/setup.js';
 
 // Every way pg, knex and PGlite report a lost database (as seen while the database-outage test
@@ -6,7 +7,8 @@ import { PASSWORD, postForm, setup, type World } from '../helpers/setup.js';
 // request that most often meets the outage inside its transaction.
 let world: World;
 beforeAll(async () => {
-  world = await setup();
+  // Every case registers the same address from the same client: no registration limits here.
+  world = await setup({ env: { REGISTER_ATTEMPTS_PER_IP: '1000', REGISTER_ATTEMPTS_PER_ADDRESS: '1000' } });
 });
 afterAll(() => world.close());
 
@@ -45,6 +47,13 @@ describe('when the database connection is lost during a request', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.text).toContain('cannot reach its database');
+  });
+
+  it('a full password-hashing queue is a 503 too, with its own page and Retry-After', async () => {
+    const res = await registerFailingWith(new PasswordHasherBusyError(3));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('3');
+    expect(res.text).toContain('Gatehouse is busy right now. Please try again in a moment.');
   });
 
   it('any other failure is still a plain 500', async () => {

@@ -26,6 +26,8 @@ const baseEnv = (dataDir: string, port = 0) => ({
   NODE_ENV: 'test',
   APP_BASE_URL: 'http://gatehouse.test',
   DEMO_MODE: 'true',
+  // One client (127.0.0.1) registers every account of a burst: past the default limit per IP.
+  REGISTER_ATTEMPTS_PER_IP: '1000',
 });
 
 /**

@@ -30,6 +30,8 @@ beforeAll(async () => {
     APP_BASE_URL: 'http://gatehouse.test',
     SESSION_SECRET: 'outage-test-secret-outage-test-secret-0123',
     DEMO_MODE: 'true',
+    // One client (127.0.0.1) registers every account here: past the default limit per IP.
+    REGISTER_ATTEMPTS_PER_IP: '1000',
   });
 }, 120_000);
 

@@ -4,7 +4,8 @@ import type { AuditContext } from '../../identity/audit-log.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
-import { addressKey, RATE_LIMITS } from '../rate-limits.js';
+import { accountLimitKeys } from '../account-limit-keys.js';
+import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
 import type { RouteOptions } from '../routes.js';
 import { destroySession, establishSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
@@ -13,6 +14,8 @@ export const auditContext = (req: Request): AuditContext => ({ ip: req.ip, userA
 
 export function createAccountController(services: Services, options: RouteOptions) {
   const { users, signIn, clock, config } = services;
+  const registerPerIp = { ...RATE_LIMITS.registerPerIp, limit: config.registerAttempts.perIp };
+  const registerPerAddress = { ...RATE_LIMITS.registerPerAddress, limit: config.registerAttempts.perAddress };
 
   function renderRegister(res: Response, email: string, errors: FieldErrors) {
     res.render('account/register', { title: 'Register', email, errors });
@@ -44,8 +47,19 @@ export function createAccountController(services: Services, options: RouteOption
       }
       if (Object.keys(errors).length) return renderRegister(res, rawEmail.slice(0, 254), errors);
 
+      // Counted before the costly hash, for taken and free addresses alike (no oracle). The IP
+      // first: a flood from one place is turned away with one statement per request.
+      let verdict = await services.rateLimiter.hit(`register:ip:${req.ip}`, registerPerIp);
+      if (verdict.allowed) {
+        const addressKeys = await accountLimitKeys(services, 'register', email!);
+        verdict = await services.rateLimiter.hitAll(addressKeys.map((key) => [key, registerPerAddress]));
+      }
+      if (!verdict.allowed) {
+        res.status(429).set('Retry-After', retryAfterSeconds(verdict.resetAt, clock()));
+        return renderRegister(res, rawEmail.slice(0, 254), { form: pageMessages.tooManyRegistrations });
+      }
       // Registering an address that has an account mails its owner: only so often (case D41).
-      const notice = await services.rateLimiter.hit(`notice:address:${addressKey(services.keys.tokenHash, 'account-notice', email!)}`, RATE_LIMITS.accountNoticePerAddress);
+      const notice = await services.rateLimiter.hitAll((await accountLimitKeys(services, 'notice', email!)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]));
       const result = await users.register(email!, password, auditContext(req), { notifyExisting: notice.allowed });
       if (!result.succeeded) return renderRegister(res, rawEmail, { password: result.errors.join(' ') });
       // The same page whether the address was new or already had an account.
@@ -89,18 +103,21 @@ export function createAccountController(services: Services, options: RouteOption
     },
 
     async login(req: Request, res: Response) {
+      const typed = field(req.body, 'email').slice(0, 254);
       const form = {
-        email: field(req.body, 'email').slice(0, 254),
+        email: typed,
         returnUrl: safeLocalUrl(field(req.body, 'returnUrl')),
         rememberMe: checkbox(req.body, 'rememberMe'),
       };
       const password = field(req.body, 'password');
       const errors: FieldErrors = {};
-      if (!form.email) errors.email = 'The Email field is required.';
+      const email = normaliseEmail(typed);
+      if (!typed) errors.email = 'The Email field is required.';
+      else if (!email) errors.email = 'The Email field is not a valid e-mail address.';
       if (!password) errors.password = 'The Password field is required.';
       if (Object.keys(errors).length) return renderLogin(res, form, errors);
 
-      const result = await signIn.passwordSignIn(form.email, password, auditContext(req));
+      const result = await signIn.passwordSignIn(email!, password, auditContext(req));
       switch (result.status) {
         case 'Succeeded':
           await establishSession(req, result.user, { rememberMe: form.rememberMe, now: clock().getTime(), persistentMs: options.absoluteMs });

@@ -4,7 +4,8 @@ import type { ExternalLoginInfo } from '../../identity/external-logins.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { field, safeLocalUrl, type FieldErrors } from '../forms.js';
-import { addressKey, RATE_LIMITS } from '../rate-limits.js';
+import { accountLimitKeys } from '../account-limit-keys.js';
+import { RATE_LIMITS } from '../rate-limits.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
 import { establishSession, regenerateSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
@@ -101,7 +102,7 @@ export function createExternalLoginController(services: Services, options: Exter
 
       const { returnUrl, startedAt: _s, ...login } = pending;
       // The same limit as registering: an address that has an account is mailed only so often.
-      const notice = await services.rateLimiter.hit(`notice:address:${addressKey(services.keys.tokenHash, 'account-notice', email)}`, RATE_LIMITS.accountNoticePerAddress);
+      const notice = await services.rateLimiter.hitAll((await accountLimitKeys(services, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]));
       const result = await externalLogins.createUserWithLogin(email, login, auditContext(req), { notifyExisting: notice.allowed });
       delete req.session.pendingExternalLogin;
       if (result.outcome === 'LoginTaken') return failure(res);

@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
-import { hmac } from '../../identity/secret-keys.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
-import { accountKey, RATE_LIMITS } from '../rate-limits.js';
+import { accountLimitKeys } from '../account-limit-keys.js';
+import { RATE_LIMITS } from '../rate-limits.js';
 import { auditContext } from './account-controller.js';
 
 export interface PasswordControllerOptions {
@@ -20,7 +20,6 @@ interface ResetForm {
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
 export function createPasswordController(services: Services, options: PasswordControllerOptions) {
   const { passwordReset, rateLimiter, users, config } = services;
-  const addressKey = (email: string) => hmac(services.keys.tokenHash, 'forgot-password', accountKey(email)).toString('base64url').slice(0, 32);
 
   function renderForgot(res: Response, email: string, errors: FieldErrors) {
     res.render('account/forgot-password', { title: 'Forgot your password?', email, errors });
@@ -54,7 +53,7 @@ export function createPasswordController(services: Services, options: PasswordCo
       const perIp = await rateLimiter.hit(`forgot:ip:${req.ip}`, RATE_LIMITS.forgotPasswordPerIp);
       if (!perIp.allowed) return res.status(429).render('account/forgot-password', { title: 'Forgot your password?', email, errors: { form: pageMessages.tooManyResetRequests } });
       // Over the per-address limit the page is the same, but no more mail goes to that inbox.
-      const perAddress = await rateLimiter.hit(`forgot:address:${addressKey(email)}`, RATE_LIMITS.forgotPasswordPerAddress);
+      const perAddress = await rateLimiter.hitAll((await accountLimitKeys(services, 'forgot', email)).map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]));
       const sent = perAddress.allowed ? await passwordReset.sendPasswordResetLink(email, auditContext(req)) : {};
       if (!perAddress.allowed) await services.audit.record(services.db.knex, { type: 'PasswordResetThrottled', context: auditContext(req) });
       res.render('account/forgot-password-confirmation', {

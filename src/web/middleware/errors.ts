@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { PasswordHasherBusyError } from '../../identity/password-hasher.js';
 import { HttpError } from '../http-error.js';
 
 const titles: Record<number, { title: string; message: string }> = {
@@ -13,6 +14,7 @@ const titles: Record<number, { title: string; message: string }> = {
   500: { title: 'Error', message: 'An error occurred while processing your request.' },
   503: { title: 'Service unavailable', message: 'Gatehouse cannot reach its database right now. Please try again in a moment.' },
 };
+const busy = { title: 'Service unavailable', message: 'Gatehouse is busy right now. Please try again in a moment.' };
 
 export function notFound(_req: Request, _res: Response, next: NextFunction) {
   next(new HttpError(404));
@@ -36,13 +38,17 @@ export function errorHandler(logger: Logger, showStack: boolean) {
     const e = err as { status?: number; statusCode?: number; type?: string; reason?: string; stack?: string };
     let status = err instanceof HttpError ? err.status : (e.status ?? e.statusCode ?? 500);
     if (status === 500 && databaseDown(e as never)) status = 503;
+    // The password-hashing queue is full (a flood): refused at once, nothing half-done.
+    const hasherBusy = err instanceof PasswordHasherBusyError;
+    if (hasherBusy) status = 503;
     if (status < 400 || status > 599) status = 500;
-    if (status >= 500) logger.error({ err, url: req.path }, 'request failed');
+    if (hasherBusy) logger.warn({ url: req.path }, 'password hashing queue full: request refused');
+    else if (status >= 500) logger.error({ err, url: req.path }, 'request failed');
     if (res.headersSent) return;
-    const page = titles[status] ?? titles[status < 500 ? 400 : 500];
+    const page = hasherBusy ? busy : (titles[status] ?? titles[status < 500 ? 400 : 500]);
     const csrf = err instanceof HttpError && err.reason === 'csrf';
     res.status(status);
-    if (status === 503) res.set('Retry-After', '5');
+    if (status === 503) res.set('Retry-After', hasherBusy ? String(err.retryAfterSeconds) : '5');
     res.render('error', {
       title: csrf ? 'Form expired' : page.title,
       message: csrf

@@ -6,7 +6,9 @@ import { randomUrlToken } from '../../identity/token-store.js';
 import { pageMessages } from '../../messages.js';
 import { auditContext } from '../controllers/account-controller.js';
 import { checkbox, field, safeLocalUrl } from '../forms.js';
-import { accountKey, RATE_LIMITS } from '../rate-limits.js';
+import { emailLimitKey, normaliseEmail } from '../../identity/email-address.js';
+import { accountLimitKeys } from '../account-limit-keys.js';
+import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
 
 const DEVICE_COOKIE_MS = 365 * 24 * 3_600_000;
 
@@ -30,13 +32,12 @@ export function createSignInThrottle(services: Services) {
   const { rateLimiter, keys, config, audit, db } = services;
   const key = hmac(keys.tokenHash, 'sign-in-device-cookie');
   const cookieName = config.env === 'production' ? '__Host-gatehouse-device' : 'gatehouse.device';
-  // Limiter keys hold a keyed hash, not the address typed (which may not even be a user's).
-  const accountId = (email: string) => hmac(key, 'account', accountKey(email)).toString('base64url').slice(0, 32);
   const withLimit = (rule: RateLimitRule, limit: number): RateLimitRule => ({ ...rule, limit });
   const perIp = withLimit(RATE_LIMITS.signInPerIp, config.signInAttempts.perIp);
   const perAccount = withLimit(RATE_LIMITS.signInPerAccount, config.signInAttempts.perAccount);
   const perKnownDevice = withLimit(RATE_LIMITS.signInPerKnownDevice, config.signInAttempts.perAccount);
-  const mac = (nonce: string, email: string) => hmac(key, 'device', nonce, accountKey(email)).toString('base64url');
+  // Keyed on the address's normal form: the owner may type any spelling of it.
+  const mac = (nonce: string, email: string) => hmac(key, 'device', nonce, emailLimitKey(email)).toString('base64url');
 
   /** The device id if this browser's cookie was issued for this account. */
   function knownDevice(req: Request, email: string): string | undefined {
@@ -47,19 +48,21 @@ export function createSignInThrottle(services: Services) {
 
   /** Before POST /account/login: count the attempt, refuse it (429) when over a limit. */
   async function throttle(req: Request, res: Response, next: NextFunction) {
-    const email = field(req.body, 'email').slice(0, 254);
+    const typed = field(req.body, 'email').slice(0, 254);
+    const email = normaliseEmail(typed);
+    // Not an address: the form answers with a field error and checks no password.
     if (!email) return next();
     const device = knownDevice(req, email);
-    const verdict = await rateLimiter.hitAll([
-      [`signin:ip:${req.ip}`, perIp],
-      device ? [`signin:device:${device}`, perKnownDevice] : [`signin:account:${accountId(email)}`, perAccount],
-    ]);
+    const accountRules: Array<[string, RateLimitRule]> = device
+      ? [[`signin:device:${device}`, perKnownDevice]]
+      : (await accountLimitKeys(services, 'signin', email)).map((limitKey) => [limitKey, perAccount]);
+    const verdict = await rateLimiter.hitAll([[`signin:ip:${req.ip}`, perIp], ...accountRules]);
     if (verdict.allowed) return next();
     await audit.record(db.knex, { type: 'SignInThrottled', detail: { knownDevice: Boolean(device) }, context: auditContext(req) });
-    res.set('Retry-After', String(Math.max(1, Math.ceil((verdict.resetAt.getTime() - services.clock().getTime()) / 1000))));
+    res.set('Retry-After', retryAfterSeconds(verdict.resetAt, services.clock()));
     res.status(429).render('account/login', {
       title: 'Log in',
-      email,
+      email: typed,
       returnUrl: safeLocalUrl(field(req.body, 'returnUrl')),
       rememberMe: checkbox(req.body, 'rememberMe'),
       errors: { form: pageMessages.tooManySignInAttempts },
@@ -87,7 +90,9 @@ export function createSignInThrottle(services: Services) {
   }
 
   /** After a successful password reset: the owner proved control of the address. */
-  const clearAccount = (email: string) => rateLimiter.reset(`signin:account:${accountId(email)}`);
+  async function clearAccount(email: string) {
+    for (const limitKey of await accountLimitKeys(services, 'signin', email)) await rateLimiter.reset(limitKey);
+  }
 
   return { throttle, recognizeDevice, clearAccount };
 }

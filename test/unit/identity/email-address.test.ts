@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseEmail } from '../../../src/identity/email-address.js';
+import { emailLimitKey, normaliseEmail } from '../../../src/identity/email-address.js';
 
 describe('email normalisation', () => {
   it('accepts ordinary addresses and keeps their case', () => {
@@ -57,5 +57,24 @@ describe('email normalisation', () => {
     const domain = '@example.com';
     expect(normaliseEmail(`${'a'.repeat(254 - domain.length)}${domain}`)).toHaveLength(254);
     expect(normaliseEmail(`${'a'.repeat(255 - domain.length)}${domain}`)).toBeUndefined();
+  });
+});
+
+describe('emailLimitKey', () => {
+  it('merges every spelling the database folds together, and fullwidth letters', () => {
+    const key = emailLimitKey('irina@example.com');
+    for (const spelling of ['IRINA@EXAMPLE.COM', '\u0130rina@example.com', 'ir\u0130na@example.com', '\u0130R\u0130NA@example.com', '\uff49\uff52\uff49\uff4e\uff41@example.com']) {
+      expect(emailLimitKey(spelling), spelling).toBe(key);
+    }
+    expect(emailLimitKey('\u212Aate@example.com')).toBe('kate@example.com');
+  });
+
+  it('lowers a capital sigma the way the database does, whatever its position', () => {
+    expect(emailLimitKey('\u0391\u03a3@example.com')).toBe('\u03b1\u03c3@example.com');
+  });
+
+  it('keeps letters the database keeps apart apart (dotless i, final sigma)', () => {
+    expect(emailLimitKey('\u0131rina@example.com')).not.toBe(emailLimitKey('irina@example.com'));
+    expect(emailLimitKey('\u03b1\u03c2@example.com')).not.toBe(emailLimitKey('\u03b1\u03c3@example.com'));
   });
 });

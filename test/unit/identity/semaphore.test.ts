@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Semaphore } from '../../../src/identity/semaphore.js';
+import { QueueFullError, Semaphore } from '../../../src/identity/semaphore.js';
 
 function deferred() {
   let resolve!: () => void;
@@ -52,5 +52,34 @@ describe('Semaphore', () => {
     const next = semaphore.run(async () => 'next ran');
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('next ran');
+  });
+
+  it('starts urgent jobs before normal ones that waited longer', async () => {
+    const semaphore = new Semaphore(1);
+    const gate = deferred();
+    const started: string[] = [];
+    const job = (name: string) => async () => {
+      started.push(name);
+      if (name === 'first') await gate.promise;
+    };
+    const runs = [semaphore.run(job('first')), semaphore.run(job('normal 1')), semaphore.run(job('normal 2')), semaphore.run(job('urgent'), 'urgent')];
+    await tick();
+    gate.resolve();
+    await Promise.all(runs);
+    expect(started).toEqual(['first', 'urgent', 'normal 1', 'normal 2']);
+  });
+
+  it('refuses at once a job that would wait longer than maxWaitMs; urgent jobs count only urgent ones ahead', async () => {
+    const semaphore = new Semaphore(1, { maxWaitMs: 250, initialJobMs: 100 });
+    const gate = deferred();
+    const first = semaphore.run(() => gate.promise);
+    const queued = [semaphore.run(async () => 'a'), semaphore.run(async () => 'b')]; // would wait 100 and 200 ms
+    expect(semaphore.expectedWaitMs('normal')).toBe(300);
+    await expect(semaphore.run(async () => 'c')).rejects.toBeInstanceOf(QueueFullError);
+    expect(semaphore.expectedWaitMs('urgent')).toBe(100);
+    const urgent = semaphore.run(async () => 'urgent', 'urgent');
+    gate.resolve();
+    await first;
+    expect(await Promise.all([...queued, urgent])).toEqual(['a', 'b', 'urgent']);
   });
 });
