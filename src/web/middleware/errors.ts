@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError } from '../http-error.js';
+import { redactUrl } from '../redact-url.js';
 
 const titles: Record<number, { title: string; message: string }> = {
   400: { title: 'Bad request', message: 'The request could not be understood. Please go back and try again.' },
@@ -37,7 +38,7 @@ export function errorHandler(logger: Logger, showStack: boolean) {
     let status = err instanceof HttpError ? err.status : (e.status ?? e.statusCode ?? 500);
     if (status === 500 && databaseDown(e as never)) status = 503;
     if (status < 400 || status > 599) status = 500;
-    if (status >= 500) logger.error({ err, url: req.path }, 'request failed');
+    if (status >= 500) logger.error({ err, url: redactUrl(req.path) }, 'request failed');
     if (res.headersSent) return;
     const page = titles[status] ?? titles[status < 500 ? 400 : 500];
     const csrf = err instanceof HttpError && err.reason === 'csrf';
