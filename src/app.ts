@@ -9,7 +9,7 @@ import type { Services } from './composition.js';
 import { createCsrfProtection } from './web/middleware/csrf.js';
 import { loadCurrentUser } from './web/middleware/current-user.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
-import { noteBadlyEncodedField, refuseMalformedInput } from './web/middleware/input-boundary.js';
+import { methodAsSent, noteBadlyEncodedField, refuseMalformedInput } from './web/middleware/input-boundary.js';
 import { redactUrl } from './web/redact-url.js';
 import { createRoutes } from './web/routes.js';
 import { KnexSessionStore } from './web/session-store.js';
@@ -53,7 +53,7 @@ export function createApp(services: Services): AppHandle {
       logger,
       // One line per request, with no cookies, no query secrets and no bodies.
       serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url) }),
+        req: (req) => ({ method: methodAsSent(req), url: redactUrl(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),

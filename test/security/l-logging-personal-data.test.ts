@@ -54,6 +54,11 @@ describe('issue 14.8: no phone number or email address in a logged URL', () => {
     await world.agent().get(`/account/forgot-password?Email=${encodeURIComponent(EMAIL)}&phone=%2B41${PHONE_DIGITS}`);
     await world.agent().get(`/no-such-page/${EMAIL}/+41${PHONE_DIGITS}`);
 
+    // A form refused at the input boundary is logged as the POST it was (issue 14.8).
+    await postForm(agent, '/account/forgot-password', { email: `a\u0000${EMAIL}` });
+    const refusedLine = logLines.map((l) => JSON.parse(l)).find((e) => e.req?.url === '/account/forgot-password' && e.res?.statusCode === 400);
+    expect(refusedLine?.req.method).toBe('POST');
+
     const urls = loggedUrls();
     expect(urls.length).toBeGreaterThanOrEqual(6);
     expect(urls.some((u) => u.startsWith('/manage/verify-phone-number?'))).toBe(true);

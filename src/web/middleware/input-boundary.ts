@@ -12,6 +12,12 @@ export function noteBadlyEncodedField(req: Request, _res: Response, raw: Buffer)
   if (field !== undefined) badlyEncoded.set(req, field);
 }
 
+/** Requests refused here, which continue as a GET of their path to show the form again. */
+const refused = new WeakSet<object>();
+
+/** The method as the client sent it, for the request log (a refused POST is not logged as GET). */
+export const methodAsSent = (req: { method?: string }): string | undefined => (refused.has(req) ? 'POST' : req.method);
+
 /** Only a plain field name gets its own error; anything else is reported at the form. */
 const fieldName = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
@@ -38,6 +44,7 @@ export function refuseMalformedInput(req: Request, res: Response, next: NextFunc
   }) as Response['render'];
   res.redirect = (() => res.render('error', { currentUser: res.locals.currentUser, csrfToken: res.locals.csrfToken })) as Response['redirect'];
   // The same path's GET shows the form; GET handlers change nothing.
+  refused.add(req);
   req.method = 'GET';
   next();
 }
