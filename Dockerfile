@@ -6,7 +6,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-ENV NODE_ENV=production PORT=3000
+# HOST=0.0.0.0: the container's port is published by Docker; production never has demo mode.
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 EXPOSE 3000
 USER node
 CMD ["node", "--import", "tsx", "src/main.ts"]

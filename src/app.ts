@@ -10,6 +10,7 @@ import { serializeError } from './error-log-serializer.js';
 import { createCsrfProtection } from './web/middleware/csrf.js';
 import { loadCurrentUser } from './web/middleware/current-user.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
+import { methodAsSent, noteBadlyEncodedField, refuseMalformedInput } from './web/middleware/input-boundary.js';
 import { redactUrl } from './web/redact-url.js';
 import { createRoutes } from './web/routes.js';
 import { KnexSessionStore } from './web/session-store.js';
@@ -53,7 +54,7 @@ export function createApp(services: Services): AppHandle {
       logger,
       // One line per request, with no cookies, no query secrets and no bodies.
       serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url) }),
+        req: (req) => ({ method: methodAsSent(req), url: redactUrl(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
         // pino-http sets its own error serializer; ours keeps database values out of the log.
         err: serializeError,
@@ -100,7 +101,7 @@ export function createApp(services: Services): AppHandle {
     }
   });
 
-  app.use(express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100 }));
+  app.use(express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100, verify: noteBadlyEncodedField }));
   app.use(express.json({ limit: config.bodyLimit }));
 
   const sessionStore = new KnexSessionStore(services.db.knex, services.db.rows, clock, idleMs);
@@ -138,6 +139,8 @@ export function createApp(services: Services): AppHandle {
   const csrf = createCsrfProtection(new URL(config.appBaseUrl).origin);
   app.use(csrf.middleware);
   app.use(loadCurrentUser(users, clock, absoluteMs, (req) => sessionStore.accountLoadedWith(req)));
+  // After the CSRF check (a forged POST stays a 403) and before any action: one check for every field.
+  app.use(refuseMalformedInput);
 
   app.use(createRoutes(services, { csrf, absoluteMs }));
   app.use(notFound);

@@ -3,8 +3,8 @@ import { z } from 'zod';
 /** The kinds of value an environment variable can hold, shared by every config schema. */
 
 export const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
 
 export const int = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bool, int, optional, optionalUrl } from './config-values.js';
+import { demoModeProblems, isLoopbackHost } from './config-demo-mode.js';
 import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactorConfigPart } from './config-two-factor.js';
 
 /**
@@ -11,7 +12,8 @@ import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactor
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(3000, 0, 65535),
-  HOST: z.string().default('0.0.0.0'),
+  // Default depends on NODE_ENV (see loadConfig): loopback except in production.
+  HOST: optional,
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: optional.pipe(
     z
@@ -68,6 +70,8 @@ export interface Config extends TwoFactorConfigPart {
   logLevel: string;
   bodyLimit: string;
   demoMode: boolean;
+  /** Demo mode on a non-loopback HOST, accepted with DEMO_MODE=on: the server warns loudly. */
+  demoModeExposed: boolean;
   password: { minLength: number; maxLength: number; requireComposition: boolean };
   argon2MaxConcurrent: number;
   /** A password hash or check that would wait longer than this is refused with 503 (docs/rate-limits.md). */
@@ -123,19 +127,24 @@ export function loadConfig(env: Env): Config {
   if (blank(env.GOOGLE_CLIENT_ID) !== blank(env.GOOGLE_CLIENT_SECRET)) {
     problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: set both to offer Google sign-in, or neither');
   }
-  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  if (!parsed.success) throw new ConfigError(problems);
   const v = parsed.data;
   const production = v.NODE_ENV === 'production';
+  // A development server is for this machine (issue 14.1); a production one, usually in a
+  // container or behind a proxy, binds where it always did.
+  const host = v.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
   const twoFactor = twoFactorConfig(v);
   // Demo mode only when no email AND no SMS provider is configured, so a real code is never shown.
   const hasProviders = Boolean(v.SENDGRID_API_KEY) || twoFactor.sms.provider !== 'outbox';
-  // Demo mode shows codes on screen: never in production unless someone forces it on purpose.
-  const demoMode = v.DEMO_MODE ?? (!production && !hasProviders);
+  // Demo mode shows codes on screen: never in production (DEMO_MODE=on there is an error).
+  const demoMode = production ? false : (v.DEMO_MODE ?? !hasProviders);
+  problems.push(...demoModeProblems({ production, host, forced: v.DEMO_MODE, demoMode }));
+  if (problems.length) throw new ConfigError(problems);
 
   return {
     env: v.NODE_ENV,
     port: v.PORT,
-    host: v.HOST,
+    host,
     dataDir: v.DATA_DIR,
     databaseUrl: v.DATABASE_URL,
     appBaseUrl: (v.APP_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
@@ -146,6 +155,7 @@ export function loadConfig(env: Env): Config {
     logLevel: v.LOG_LEVEL,
     bodyLimit: v.BODY_LIMIT,
     demoMode,
+    demoModeExposed: demoMode && !isLoopbackHost(host),
     password: {
       minLength: v.PASSWORD_MIN_LENGTH,
       maxLength: v.PASSWORD_MAX_LENGTH,

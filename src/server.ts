@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import type { Services } from './composition.js';
+import { warnDemoModeExposed } from './demo-mode-warning.js';
 import { housekeepingTasks, startHousekeeping } from './housekeeping.js';
 import type { KnexSessionStore } from './web/session-store.js';
 
@@ -26,10 +27,14 @@ export async function startServer({ app, services, sessionStore }: ServerParts):
   const housekeeping = startHousekeeping(housekeepingTasks(services, sessionStore), logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // The address the socket is bound to, as the OS reports it (127.0.0.1 unless HOST says otherwise).
+  const boundTo = typeof address === 'object' && address ? address.address : config.host;
   logger.info(
-    { port, database: services.db.kind, demoMode: config.demoMode },
+    { port, address: boundTo, database: services.db.kind, demoMode: config.demoMode },
     `Gatehouse listening on http://localhost:${port} (${services.db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres server'}${config.demoMode ? ', demo mode' : ''})`,
   );
+
+  if (config.demoModeExposed) warnDemoModeExposed(logger, boundTo, port);
 
   // Once stopping, every response closes its connection: keep-alive clients take their next
   // request elsewhere, and the process ends right after the last one instead of waiting out

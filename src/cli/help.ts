@@ -15,6 +15,8 @@ export function generalHelp(commands: Command[]): string {
     '',
     'Passwords are read from stdin (--password-stdin) or ADMIN_PASSWORD (seed); --password works',
     'but shows in `ps`. With DATABASE_URL and NODE_ENV=production (or NODE_ENV unset), changes need --yes.',
+    'seed grants Admin only to the admin@example.com it created itself; one that already existed needs',
+    '--grant-existing, and a confirmed email.',
   ];
   return `${lines.join('\n')}\n`;
 }

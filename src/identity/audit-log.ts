@@ -44,6 +44,15 @@ export class AuditLog {
     });
   }
 
+  /** Whether this user has an event of this type whose detail contains `detail` (jsonb @>). */
+  async hasEvent(db: Queryable, userId: string, type: AuditEventType, detail: Record<string, unknown> = {}): Promise<boolean> {
+    const row = await db('audit_events')
+      .where({ user_id: userId, event_type: type })
+      .whereRaw('detail @> ?::jsonb', [JSON.stringify(detail)])
+      .first('id');
+    return row !== undefined;
+  }
+
   async forUser(db: Queryable, userId: string, limit = 50) {
     return db('audit_events').where({ user_id: userId }).orderBy('id', 'desc').limit(limit);
   }

@@ -191,8 +191,9 @@ describe('case 53: malformed tokens', () => {
     ]) {
       const res = await agent.post('/account/reset-password').type('form')
         .send(`email=bad53b%40example.com&password=brand+new+passphrase&confirmPassword=brand+new+passphrase&${body}&_csrf=${_csrf}`);
-      expect(res.status, body.slice(0, 60)).toBe(200);
-      expect(res.text, body.slice(0, 60)).toMatch(/Invalid token\.|The Email field is required\./);
+      // A NUL is refused by the input boundary before the token is looked at (issue 14.8).
+      expect(res.status, body.slice(0, 60)).toBe(body.includes('%00') ? 400 : 200);
+      expect(res.text, body.slice(0, 60)).toMatch(/Invalid token\.|The Email field is required\.|a character that is not allowed/);
     }
     const after = await userRow(world, 'bad53b@example.com');
     expect(after.password_hash).toBe(before.password_hash);

@@ -273,8 +273,10 @@ describe('case 66: return URLs that are long or inject headers', () => {
     expect(long.text).toContain('name="returnUrl" value="/"');
     for (const returnUrl of ['/ok\r\nSet-Cookie: owned=1', '/ok\nLocation: https://evil.example', '/ok%0d%0aSet-Cookie:%20owned=1', `/${'%2e'.repeat(4_000)}`]) {
       const res = await postForm(world.agent(), '/account/login', { email: 'return@example.com', password: PASSWORD, returnUrl });
-      expect(res.status, JSON.stringify(returnUrl).slice(0, 40)).toBe(303);
-      expect(res.headers.location).toBe('/');
+      // A raw CR or LF is a control character: the input boundary refuses the whole form (issue 14.8).
+      const refused = /[\r\n]/.test(returnUrl);
+      expect(res.status, JSON.stringify(returnUrl).slice(0, 40)).toBe(refused ? 400 : 303);
+      expect(res.headers.location).toBe(refused ? undefined : '/');
       expect(String(res.headers['set-cookie'])).not.toContain('owned');
     }
     const agent = world.agent();

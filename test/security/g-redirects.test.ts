@@ -77,8 +77,11 @@ describe('cases 67 and 68: return URLs on the login form and at sign-in', () => 
       const browser = world.agent();
       const token = csrfFrom((await browser.get('/account/login')).text);
       const res = await browser.post('/account/login').type('form').send({ email: 'plain@example.com', password: PASSWORD, returnUrl, _csrf: token });
-      expect(res.status, JSON.stringify(returnUrl)).toBe(303);
-      expect(res.headers.location, JSON.stringify(returnUrl)).toBe(returnUrl === '/manage' ? '/manage' : '/');
+      // A raw control character (tab, NUL) is refused by the input boundary with 400 and no
+      // redirect at all (issue 14.8); every other trick signs in and goes home.
+      const refused = /[\u0000-\u001f]/.test(returnUrl);
+      expect(res.status, JSON.stringify(returnUrl)).toBe(refused ? 400 : 303);
+      expect(res.headers.location, JSON.stringify(returnUrl)).toBe(refused ? undefined : returnUrl === '/manage' ? '/manage' : '/');
     }
   });
 

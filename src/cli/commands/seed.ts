@@ -10,15 +10,24 @@ export const ADMIN_ROLE = 'Admin';
  * password comes from stdin, ADMIN_PASSWORD or (with a warning) argv, and must pass the
  * registration policy. Re-running is safe: it ensures the role and leaves the password and
  * 2FA alone unless --force is given.
+ *
+ * It grants Admin only to the account it created itself (its `AdminSeeded` audit event says
+ * so). An admin@example.com that someone else registered, perhaps without owning the address,
+ * gets nothing unless the operator says --grant-existing, and even then only once its email is
+ * confirmed: otherwise whoever registered it first would be handed the Admin role (issue 14.10).
  */
 export const seed: Command = {
   name: 'seed',
   summary: `Create ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (safe to re-run)`,
-  usage: 'seed [--password-stdin | --password P] [--force]',
+  usage: 'seed [--password-stdin | --password P] [--force] [--grant-existing]',
   options: {
     'password-stdin': { type: 'boolean', description: 'read the password from stdin (one line)' },
     password: { type: 'string', value: 'P', description: 'the password (visible in `ps`; prefer stdin or ADMIN_PASSWORD)' },
     force: { type: 'boolean', description: 'when the admin exists, set this password (ends its sessions)' },
+    'grant-existing': {
+      type: 'boolean',
+      description: `give role ${ADMIN_ROLE} to an ${ADMIN_EMAIL} that seed did not create (only if its email is confirmed)`,
+    },
   },
   mutates: true,
   async prepare({ values, config, io }) {
@@ -35,6 +44,7 @@ export const seed: Command = {
     }
     checkPolicy(password, config);
     const force = values.force === true;
+    const grantExisting = values['grant-existing'] === true;
 
     return async ({ users, audit, db }) => {
       const context = cliAuditContext();
@@ -54,6 +64,8 @@ export const seed: Command = {
         return;
       }
 
+      const createdBySeed = await audit.hasEvent(db.knex, existing.id, 'AdminSeeded', { created: true });
+      if (!createdBySeed) refuseForeignAccount(existing.emailConfirmed, grantExisting);
       const hasRole = (await users.getRoles(existing.id)).some((r) => r.toLowerCase() === ADMIN_ROLE.toLowerCase());
       if (!hasRole) await users.addToRole(existing.id, ADMIN_ROLE, context);
       if (force) {
@@ -63,7 +75,7 @@ export const seed: Command = {
       await audit.record(db.knex, {
         userId: existing.id,
         type: 'AdminSeeded',
-        detail: { created: false, roleAdded: !hasRole, passwordChanged: force },
+        detail: { created: false, grantedExisting: !createdBySeed, roleAdded: !hasRole, passwordChanged: force },
         context,
       });
       io.stdout(
@@ -75,3 +87,19 @@ export const seed: Command = {
     };
   },
 };
+
+/** Stops the seed before it touches an admin@example.com that it did not create. */
+function refuseForeignAccount(emailConfirmed: boolean, grantExisting: boolean): void {
+  if (!grantExisting) {
+    throw new CliError(
+      `${ADMIN_EMAIL} already exists and seed did not create it, so it gets no role: check who owns it ` +
+        `(list-users); if it is yours, confirm its email and run seed again with --grant-existing`,
+    );
+  }
+  if (!emailConfirmed) {
+    throw new CliError(
+      `${ADMIN_EMAIL} already exists but its email is not confirmed, so whoever registered it may not own the ` +
+        `address: confirm it through the confirmation mail first, then run seed --grant-existing again`,
+    );
+  }
+}

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { PasswordHasherBusyError } from '../../identity/password-hasher.js';
 import { HttpError } from '../http-error.js';
+import { redactUrl } from '../redact-url.js';
 
 const titles: Record<number, { title: string; message: string }> = {
   400: { title: 'Bad request', message: 'The request could not be understood. Please go back and try again.' },
@@ -42,8 +43,8 @@ export function errorHandler(logger: Logger, showStack: boolean) {
     const hasherBusy = err instanceof PasswordHasherBusyError;
     if (hasherBusy) status = 503;
     if (status < 400 || status > 599) status = 500;
-    if (hasherBusy) logger.warn({ url: req.path }, 'password hashing queue full: request refused');
-    else if (status >= 500) logger.error({ err, url: req.path }, 'request failed');
+    if (hasherBusy) logger.warn({ url: redactUrl(req.path) }, 'password hashing queue full: request refused');
+    else if (status >= 500) logger.error({ err, url: redactUrl(req.path) }, 'request failed');
     if (res.headersSent) return;
     const page = hasherBusy ? busy : (titles[status] ?? titles[status < 500 ? 400 : 500]);
     const csrf = err instanceof HttpError && err.reason === 'csrf';

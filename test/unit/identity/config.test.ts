@@ -24,6 +24,7 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       env: 'development',
       port: 3000,
+      host: '127.0.0.1',
       dataDir: './.data',
       databaseUrl: undefined,
       appBaseUrl: 'http://localhost:3000',
@@ -84,9 +85,8 @@ describe('configuration', () => {
     expect(message).not.toContain('hunter2');
   });
 
-  it('keeps demo mode off in production, unless it is forced on', () => {
+  it('keeps demo mode off in production (forcing it on there is refused: test/unit/config-demo-mode.test.ts)', () => {
     expect(loadConfig(production).demoMode).toBe(false);
-    expect(loadConfig({ ...production, DEMO_MODE: 'true' }).demoMode).toBe(true);
     expect(loadConfig({ SENDGRID_API_KEY: 'SG.key' }).demoMode).toBe(false);
     expect(loadConfig({ DEMO_MODE: 'false' }).demoMode).toBe(false);
   });

@@ -26,4 +26,25 @@ describe('redactUrl (request URLs in logs)', () => {
       expect(redactUrl(url), url).not.toContain('SECRET3');
     }
   });
+
+  it('redacts phone numbers and email addresses: in parameters, in a return URL, in the path (issue 14.8)', () => {
+    const cases = [
+      '/manage/verify-phone-number?phoneNumber=%2B41791234567',
+      '/account/login?returnUrl=%2Fmanage%2Fverify-phone-number%3FphoneNumber%3D%252B41791234567',
+      '/account/login?email=ada%40example.com',
+      '/x?anything=ada@example.com',
+      '/x?ada%40example.com=1',
+      '/x?message=ada%40example.com',
+      '/missing/ada@example.com/+41%20791234567',
+    ];
+    for (const url of cases) {
+      const logged = decodeURIComponent(decodeURIComponent(redactUrl(url)));
+      expect(logged, url).not.toContain('791234567');
+      expect(logged, url).not.toContain('ada');
+      expect(logged, url).toContain('[redacted]');
+    }
+    expect(redactUrl('/account/login?returnUrl=%2Fmanage%3Fx%3D1')).toBe('/account/login?returnUrl=%2Fmanage%3F%5Bredacted%5D');
+    expect(redactUrl('/account/verify-code?provider=Email+Code&rememberMe=false')).toBe('/account/verify-code?provider=Email+Code&rememberMe=false');
+    expect(redactUrl('/manage?message=AddPhoneSuccess')).toBe('/manage?message=AddPhoneSuccess');
+  });
 });
