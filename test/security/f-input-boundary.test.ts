@@ -25,6 +25,7 @@ const FORMS: Record<string, Record<string, string>> = {
   '/account/reset-password': { code: 'c29tZS1jb2Rl', email: USER, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
   '/account/external-login': { provider: 'Google', returnUrl: '/' },
   '/account/external-login-confirmation': { email: 'fresh@example.com' },
+  '/account/confirm-email': { userId: '00000000-0000-4000-8000-000000000000', code: 'c29tZS1jb2Rl' },
   '/manage/add-phone-number': { phoneNumber: '+41791234567' },
   '/manage/verify-phone-number': { phoneNumber: '+41791234567', code: '123456' },
   '/manage/remove-phone-number': {},
