@@ -132,7 +132,7 @@ export function createApp(services: Services): AppHandle {
     next();
   });
 
-  const csrf = createCsrfProtection(new URL(config.appBaseUrl).origin);
+  const csrf = createCsrfProtection({ appOrigin: new URL(config.appBaseUrl).origin, key: services.keys.csrf, production });
   app.use(csrf.middleware);
   app.use(loadCurrentUser(users, clock, absoluteMs, (req) => sessionStore.accountLoadedWith(req)));
 

@@ -1,11 +1,14 @@
 import type { Request } from 'express';
 import type { User } from '../identity/user-store.js';
+import { dropVisitorCsrfToken } from './middleware/csrf.js';
 
 const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
   new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
 
 /** A new session id for a new privilege level: an id planted before sign-in is useless. */
 export function regenerateSession(req: Request): Promise<void> {
+  // The visitor's CSRF token goes with the old id: a form from before is refused after.
+  dropVisitorCsrfToken(req);
   return promisify((cb) => req.session.regenerate(cb));
 }
 
