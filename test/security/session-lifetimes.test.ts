@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, getCsrf, postForm, setup, type Agent, type World } from '../helpers/setup.js';
-import { clearSignInThrottle, relaxedSendLimits, twoFactorSignIn } from '../helpers/two-factor.js';
+import { clearSignInThrottle, demoCodeFrom, passwordStep, relaxedSendLimits, sendCode, twoFactorSignIn, verifyCode } from '../helpers/two-factor.js';
 import { account, isSignedIn, PASSWORD, sidFromSetCookie, userRow } from './helpers.js';
 
 const MINUTE = 60_000;
@@ -109,8 +109,8 @@ describe('"Remember me" sessions', () => {
   });
 });
 
-describe('re-issued sessions (issue 14, item 5a)', () => {
-  it('keep the absolute lifetime of the sign-in through any number of password changes and two-factor switches', async () => {
+describe('the absolute lifetime of a sign-in (issue 14, item 5a)', () => {
+  it('is kept through any number of password changes and two-factor switches', async () => {
     await account(world, 'reissue.normal@example.com');
     const agent = await signIn('reissue.normal@example.com');
     let password = PASSWORD;
@@ -131,7 +131,23 @@ describe('re-issued sessions (issue 14, item 5a)', () => {
     expect(await isSignedIn(agent), '12 hours and 5 minutes after the sign-in').toBe(false);
   });
 
-  it('are not kept alive by a POST that changes nothing', async () => {
+  it('counts, with two-factor, from the password step, not from the code', async () => {
+    await account(world, 'first.factor@example.com', { twoFactor: true });
+    const { agent } = await passwordStep(world, 'first.factor@example.com');
+    clock.advance(4 * MINUTE);
+    const sent = await sendCode(agent, 'Phone Code');
+    const code = demoCodeFrom((await agent.get(sent.headers.location)).text);
+    expect((await verifyCode(agent, { provider: 'Phone Code', code })).status).toBe(303);
+    for (let step = 1; step <= 28; step++) {
+      clock.advance(25 * MINUTE);
+      expect(await isSignedIn(agent), `after ${step * 25 + 4} minutes`).toBe(true);
+    }
+    // 12 hours and 1 minute after the password (11 hours 57 minutes after the code).
+    clock.advance(17 * MINUTE);
+    expect(await isSignedIn(agent)).toBe(false);
+  });
+
+  it('is not extended by a POST that changes nothing', async () => {
     await account(world, 'noop.alive@example.com');
     const agent = await signIn('noop.alive@example.com');
     for (let step = 1; step <= 28; step++) {
