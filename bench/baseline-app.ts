@@ -51,7 +51,9 @@ app.use(
 );
 app.use((req: Request, res: Response, next: NextFunction) => {
   req.session.csrf ??= crypto.randomBytes(32).toString('base64url');
-  res.locals.csrfToken = req.session.csrf;
+  const token = req.session.csrf;
+  // The views ask for the token when they render a form (as in the app).
+  res.locals.csrfToken = () => token;
   res.locals.currentUser = req.session.email ? { email: req.session.email } : undefined;
   if (req.method === 'POST' && req.body?._csrf !== req.session.csrf) return void res.sendStatus(403);
   next();

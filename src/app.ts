@@ -13,6 +13,7 @@ import { errorHandler, notFound } from './web/middleware/errors.js';
 import { methodAsSent, noteBadlyEncodedField, refuseMalformedInput } from './web/middleware/input-boundary.js';
 import { redactUrl } from './web/redact-url.js';
 import { createRoutes } from './web/routes.js';
+import { sessionLifetimes } from './web/session-lifetime.js';
 import { KnexSessionStore } from './web/session-store.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,8 +27,7 @@ export interface AppHandle {
 export function createApp(services: Services): AppHandle {
   const { config, logger, clock, users } = services;
   const production = config.env === 'production';
-  const idleMs = config.sessionIdleMinutes * 60_000;
-  const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
+  const lifetimes = sessionLifetimes(config);
   const app = express();
 
   app.set('view engine', 'ejs');
@@ -104,7 +104,7 @@ export function createApp(services: Services): AppHandle {
   app.use(express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100, verify: noteBadlyEncodedField }));
   app.use(express.json({ limit: config.bodyLimit }));
 
-  const sessionStore = new KnexSessionStore(services.db.knex, services.db.rows, clock, idleMs);
+  const sessionStore = new KnexSessionStore(services.db.knex, services.db.rows, clock, lifetimes);
   app.use(
     session({
       name: production ? '__Host-gatehouse' : 'gatehouse.sid',
@@ -136,13 +136,13 @@ export function createApp(services: Services): AppHandle {
     next();
   });
 
-  const csrf = createCsrfProtection(new URL(config.appBaseUrl).origin);
+  const csrf = createCsrfProtection({ appOrigin: new URL(config.appBaseUrl).origin, key: services.keys.csrf, production });
   app.use(csrf.middleware);
-  app.use(loadCurrentUser(users, clock, absoluteMs, (req) => sessionStore.accountLoadedWith(req)));
+  app.use(loadCurrentUser(users, clock, lifetimes, (req) => sessionStore.accountLoadedWith(req)));
   // After the CSRF check (a forged POST stays a 403) and before any action: one check for every field.
   app.use(refuseMalformedInput);
 
-  app.use(createRoutes(services, { csrf, absoluteMs }));
+  app.use(createRoutes(services, { csrf, rememberMeMs: lifetimes.rememberedAbsoluteMs }));
   app.use(notFound);
   app.use(errorHandler(logger, config.env === 'development'));
   return { app, sessionStore };

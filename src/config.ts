@@ -25,6 +25,8 @@ const schema = z.object({
   SESSION_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   SESSION_IDLE_MINUTES: int(30, 1, 60 * 24 * 30),
   SESSION_ABSOLUTE_HOURS: int(12, 1, 24 * 365),
+  REMEMBER_ME_IDLE_DAYS: int(7, 1, 365),
+  REMEMBER_ME_ABSOLUTE_DAYS: int(30, 1, 365),
   TRUST_PROXY: int(0, 0, 10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().default('100kb'),
@@ -66,6 +68,9 @@ export interface Config extends TwoFactorConfigPart {
   sessionSecret?: string;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
+  /** "Remember me" sessions: idle timeout and absolute lifetime (docs/sessions.md). */
+  rememberMeIdleDays: number;
+  rememberMeAbsoluteDays: number;
   trustProxy: number;
   logLevel: string;
   bodyLimit: string;
@@ -151,6 +156,8 @@ export function loadConfig(env: Env): Config {
     sessionSecret: v.SESSION_SECRET,
     sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
     sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,
+    rememberMeIdleDays: v.REMEMBER_ME_IDLE_DAYS,
+    rememberMeAbsoluteDays: v.REMEMBER_ME_ABSOLUTE_DAYS,
     trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
     bodyLimit: v.BODY_LIMIT,

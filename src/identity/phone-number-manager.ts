@@ -76,6 +76,9 @@ export class PhoneNumberManager {
       const user = await store.findById(trx, userId);
       // Never remove the last place a sign-in code can go while two-factor is on.
       if (!user || (user.twoFactorEnabled && !user.emailConfirmed)) return undefined;
+      // No number, nothing to remove: no new stamp (which would sign the owner out everywhere
+      // else), no audit of a change, no notice.
+      if (user.phoneNumber === null && !user.phoneNumberConfirmed) return user;
       const changed = await store.setPhoneNumber(trx, userId, null, false);
       if (changed && user.phoneNumber !== null) await this.notify(trx, user, 'removed');
       if (changed) await audit.record(trx, { userId, type: 'PhoneNumberRemoved', context });

@@ -91,10 +91,10 @@ export class RememberedBrowsers {
   async forgetTwoFactorClient(user: User, token: string | undefined, context?: AuditContext): Promise<void> {
     const { knex, audit } = this.deps;
     await knex.transaction(async (trx) => {
-      if (token && TOKEN_FORMAT.test(token)) {
-        await trx('remembered_browsers').where({ user_id: user.id, token_hash: this.hash(user.id, token) }).delete();
-      }
-      await audit.record(trx, { userId: user.id, type: 'BrowserForgotten', context });
+      if (!token || !TOKEN_FORMAT.test(token)) return;
+      const forgotten = await trx('remembered_browsers').where({ user_id: user.id, token_hash: this.hash(user.id, token) }).delete();
+      // Forgetting a browser that was not remembered changes nothing, and records nothing.
+      if (forgotten) await audit.record(trx, { userId: user.id, type: 'BrowserForgotten', context });
     });
   }
 }

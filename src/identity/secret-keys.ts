@@ -8,6 +8,8 @@ export interface SecretKeys {
   sessionCookie: string;
   tokenHash: Buffer;
   rememberBrowser: Buffer;
+  /** Signs visitors' CSRF tokens (web/middleware/csrf.ts). */
+  csrf: Buffer;
 }
 
 export function deriveSecretKeys(appSecret: string): SecretKeys {
@@ -17,6 +19,7 @@ export function deriveSecretKeys(appSecret: string): SecretKeys {
     sessionCookie: derive('session-cookie').toString('base64url'),
     tokenHash: derive('token-hash'),
     rememberBrowser: derive('remember-browser'),
+    csrf: derive('csrf'),
   };
 }
 

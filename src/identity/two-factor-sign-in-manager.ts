@@ -147,6 +147,9 @@ export class TwoFactorSignInManager {
     const { knex, store, audit, outbox } = this.deps;
     const updated = await knex.transaction(async (trx) => {
       const user = await store.findById(trx, userId);
+      // Already so: nothing changes, so no new stamp (which would sign the owner out everywhere
+      // else), no audit and no notice email.
+      if (user && user.twoFactorEnabled === enabled) return user;
       // Turning it on with nowhere to send a code would lock the user out of their own account.
       if (!user || (enabled && getValidTwoFactorProviders(user).length === 0)) return undefined;
       const changed = await store.setTwoFactorEnabled(trx, userId, enabled);

@@ -17,7 +17,8 @@ import { requireSignedIn } from './middleware/current-user.js';
 
 export interface RouteOptions {
   csrf: ReturnType<typeof createCsrfProtection>;
-  absoluteMs: number;
+  /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */
+  rememberMeMs: number;
 }
 
 /** Every path, guard and action at a glance. Every state change is a POST (CSRF-checked upstream). */

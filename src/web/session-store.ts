@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { RowsQuery } from '../db/database.js';
 import type { Clock } from '../identity/clock.js';
 import { toUser, type User } from '../identity/user-store.js';
+import { sessionExpiry, type SessionLifetimes } from './session-lifetime.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
@@ -57,7 +58,7 @@ export class KnexSessionStore extends session.Store {
     /** The database's fast path for SESSION_WITH_ACCOUNT, run on every request. */
     private readonly rows: RowsQuery,
     private readonly clock: Clock,
-    private readonly idleMs: number,
+    private readonly lifetimes: SessionLifetimes,
     private readonly touchAfterMs = 60_000,
   ) {
     super();
@@ -77,9 +78,13 @@ export class KnexSessionStore extends session.Store {
     return last !== undefined && this.clock().getTime() - last.at < this.touchAfterMs;
   }
 
+  /**
+   * The row's expiry, from the session's own lifetimes and this server's clock. Not the
+   * cookie's expiry: express-session slides that on every request, which gave "Remember me"
+   * sessions no idle timeout at all, and it follows the machine's clock, not the app's.
+   */
   private expiresFor(sess: session.SessionData): Date {
-    const cookieExpires = sess.cookie?.expires ? new Date(sess.cookie.expires) : undefined;
-    return cookieExpires ?? new Date(this.clock().getTime() + this.idleMs);
+    return new Date(sessionExpiry(sess, this.clock().getTime(), this.lifetimes));
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {

@@ -40,9 +40,12 @@ const replay = (cookie: string) => request(world.app).get('/manage').set('Cookie
 describe('case 9: session fixation', () => {
   it('an id planted before sign-in is worthless to the attacker afterwards, and its row is gone', async () => {
     await account(world, 'fixed@example.com');
+    await account(world, 'planter@example.com', { twoFactor: true });
     const browser = world.agent();
-    // The attacker fetched a page, kept the cookie and planted it in this browser.
-    const planted = await browser.get('/account/login');
+    // A visitor's page makes no session (issue 14, item 6), so the attacker plants one made by
+    // a step that does: their own pending two-factor sign-in, in this browser.
+    expect(cookiePair(await browser.get('/account/login'), 'gatehouse.sid')).toBeUndefined();
+    const { res: planted } = await passwordStep(world, 'planter@example.com', browser);
     const plantedCookie = cookiePair(planted, 'gatehouse.sid')!;
     const plantedSid = sidFromSetCookie(planted)!;
     expect(await sessionRow(plantedSid)).toBeDefined();
@@ -57,7 +60,8 @@ describe('case 9: session fixation', () => {
   it('with two-factor, neither the planted id nor the pending id signs the attacker in after the code', async () => {
     await account(world, 'fixed2fa@example.com', { twoFactor: true });
     const browser = world.agent();
-    const planted = cookiePair(await browser.get('/account/login'), 'gatehouse.sid')!;
+    await account(world, 'planter2@example.com', { twoFactor: true });
+    const planted = cookiePair((await passwordStep(world, 'planter2@example.com', browser)).res, 'gatehouse.sid')!;
     const { res: pw } = await passwordStep(world, 'fixed2fa@example.com', browser);
     const pending = cookiePair(pw, 'gatehouse.sid')!;
     expect(pending).not.toBe(planted);
@@ -208,7 +212,7 @@ describe('case 14: cookie attributes', () => {
       expect(done.status).toBe(303);
       await browser.get('/manage');
       const names = new Set(browser.all.map((c) => c.split('=')[0]));
-      expect([...names].sort()).toEqual(['__Host-gatehouse', '__Host-gatehouse-device', '__Host-gatehouse.rb']);
+      expect([...names].sort()).toEqual(['__Host-gatehouse', '__Host-gatehouse-device', '__Host-gatehouse.csrf', '__Host-gatehouse.rb']);
       for (const cookie of browser.all) {
         const attrs = attributes(cookie);
         expect(cookie, cookie).toMatch(/^__Host-/);
@@ -236,7 +240,7 @@ describe('case 14: cookie attributes', () => {
     const { res } = await twoFactorSignIn(world, 'dev.cookies@example.com', { agent, verify: { rememberBrowser: 'true' } });
     seen.push(...setCookies(res), ...setCookies(await agent.get('/manage')));
     const names = new Set(seen.map((c) => c.split('=')[0]));
-    expect([...names].sort()).toEqual(['gatehouse.device', 'gatehouse.rb', 'gatehouse.sid']);
+    expect([...names].sort()).toEqual(['gatehouse.csrf', 'gatehouse.device', 'gatehouse.rb', 'gatehouse.sid']);
     for (const cookie of seen) {
       const attrs = attributes(cookie);
       expect(attrs, cookie).toContain('httponly');
@@ -339,7 +343,8 @@ describe('case 19: two sign-ins at once in one browser (two tabs)', () => {
     const agent = world.agent();
     const page = await agent.get('/account/login');
     const _csrf = csrfFrom(page.text);
-    const before = sidFromSetCookie(page)!;
+    // A visitor has no session to replace (issue 14, item 6): the tabs race from none.
+    expect(sidFromSetCookie(page)).toBeUndefined();
     const results = await Promise.all(
       [ann, ben, ann, ben].map((u) => agent.post('/account/login').type('form').send({ email: u.email, password: PASSWORD, _csrf })),
     );
@@ -358,6 +363,5 @@ describe('case 19: two sign-ins at once in one browser (two tabs)', () => {
       expect(data.userId).toBe(row.user_id);
       expect(data.securityStamp).toBe(stamps.get(row.user_id));
     }
-    expect(await sessionRow(before)).toBeUndefined();
   });
 });

@@ -120,14 +120,14 @@ export function createAccountController(services: Services, options: RouteOption
       const result = await signIn.passwordSignIn(email!, password, auditContext(req));
       switch (result.status) {
         case 'Succeeded':
-          await establishSession(req, result.user, { rememberMe: form.rememberMe, now: clock().getTime(), persistentMs: options.absoluteMs });
+          await establishSession(req, result.user, { rememberMe: form.rememberMe, now: clock().getTime(), persistentMs: options.rememberMeMs });
           return res.redirect(303, form.returnUrl);
         case 'LockedOut':
           return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
         case 'NotAllowed':
           return renderLogin(res, form, { form: pageMessages.mustConfirmEmail });
         case 'RequiresTwoFactor':
-          return signInOrTwoFactor(services, req, res, result.user, { ...form, method: 'password', persistentMs: options.absoluteMs, context: auditContext(req) });
+          return signInOrTwoFactor(services, req, res, result.user, { ...form, method: 'password', persistentMs: options.rememberMeMs, context: auditContext(req) });
         default:
           return renderLogin(res, form, { form: pageMessages.invalidLogin });
       }

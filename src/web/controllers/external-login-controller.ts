@@ -16,7 +16,8 @@ const PENDING_LOGIN_TTL_MS = 10 * 60_000;
 
 export interface ExternalLoginControllerOptions {
   google?: GoogleAuth;
-  absoluteMs: number;
+  /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */
+  rememberMeMs: number;
   /** Finishes a callback that was started from Manage logins (manage-logins-controller.ts). */
   completeLink(req: Request, res: Response, login: ExternalLoginInfo, intent: ExternalAuthIntent): Promise<void>;
 }
@@ -46,11 +47,11 @@ export function createExternalLoginController(services: Services, options: Exter
     const now = clock().getTime();
     switch (result.status) {
       case 'Succeeded':
-        await establishSession(req, result.user, { rememberMe: false, now, persistentMs: options.absoluteMs });
+        await establishSession(req, result.user, { rememberMe: false, now, persistentMs: options.rememberMeMs });
         return res.redirect(303, safeLocalUrl(returnUrl));
       case 'RequiresTwoFactor':
         // Same as after a password: a remembered browser signs in, otherwise Send Code.
-        return signInOrTwoFactor(services, req, res, result.user, { rememberMe: false, returnUrl, method: login.loginProvider, persistentMs: options.absoluteMs, context: auditContext(req) });
+        return signInOrTwoFactor(services, req, res, result.user, { rememberMe: false, returnUrl, method: login.loginProvider, persistentMs: options.rememberMeMs, context: auditContext(req) });
       case 'LockedOut':
         return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
       case 'NotAllowed':
@@ -107,7 +108,7 @@ export function createExternalLoginController(services: Services, options: Exter
       delete req.session.pendingExternalLogin;
       if (result.outcome === 'LoginTaken') return failure(res);
       if (result.outcome === 'Created') {
-        await establishSession(req, result.user, { rememberMe: false, now: clock().getTime(), persistentMs: options.absoluteMs });
+        await establishSession(req, result.user, { rememberMe: false, now: clock().getTime(), persistentMs: options.rememberMeMs });
         return res.redirect(303, safeLocalUrl(returnUrl));
       }
       // New unconfirmed account or an address that already has one: the same page either way.

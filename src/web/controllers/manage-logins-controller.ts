@@ -9,7 +9,8 @@ import { auditContext } from './account-controller.js';
 
 export interface ManageLoginsOptions {
   google?: GoogleAuth;
-  absoluteMs: number;
+  /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */
+  rememberMeMs: number;
 }
 
 const LOGINS_PAGE = '/manage/logins';
@@ -53,7 +54,7 @@ export function createManageLoginsController(services: Services, options: Manage
       if (!result.succeeded) {
         return back(res, result.errors[0] === statusMessages.LoginAlreadyLinked ? 'LoginAlreadyLinked' : 'Error');
       }
-      await reissueSession(req, result.value, clock().getTime(), options.absoluteMs);
+      await reissueSession(req, result.value, clock().getTime(), options.rememberMeMs);
       back(res, 'AddLoginSuccess');
     },
 
@@ -66,7 +67,7 @@ export function createManageLoginsController(services: Services, options: Manage
       );
       if (!result.succeeded) return back(res, 'Error');
       // Removing a way in rotates the stamp: other sessions end, this one carries on.
-      await reissueSession(req, result.value, clock().getTime(), options.absoluteMs);
+      await reissueSession(req, result.value, clock().getTime(), options.rememberMeMs);
       back(res, 'RemoveLoginSuccess');
     },
   };

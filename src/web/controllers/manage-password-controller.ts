@@ -7,7 +7,8 @@ import { reissueSession } from '../session.js';
 import { auditContext } from './account-controller.js';
 
 export interface ManagePasswordOptions {
-  absoluteMs: number;
+  /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */
+  rememberMeMs: number;
 }
 
 /** ChangePassword and SetPassword on the Manage pages (signed-in users only). */
@@ -28,7 +29,7 @@ export function createManagePasswordController(services: Services, options: Mana
 
   /** The stamp changed: every other session ends; this one carries on in a new id. */
   async function keepThisSession(req: Request, res: Response, user: User, message: string) {
-    await reissueSession(req, user, clock().getTime(), options.absoluteMs);
+    await reissueSession(req, user, clock().getTime(), options.rememberMeMs);
     res.redirect(303, `/manage?message=${message}`);
   }
 

@@ -69,14 +69,14 @@ export function createPhoneController(services: Services, options: RouteOptions)
       const updated = await phoneNumbers.changePhoneNumber(req.user!.id, parsed.e164, code, auditContext(req));
       if (!updated) return renderVerify(res, req.user!, parsed.e164, { form: pageMessages.failedToVerifyPhone });
       // The stamp changed: other sessions end, this one carries on under the new stamp.
-      await reissueSession(req, updated, clock().getTime(), options.absoluteMs);
+      await reissueSession(req, updated, clock().getTime(), options.rememberMeMs);
       res.redirect(303, '/manage?message=AddPhoneSuccess');
     },
 
     async removePhoneNumber(req: Request, res: Response) {
       const updated = await phoneNumbers.removePhoneNumber(req.user!.id, auditContext(req));
       if (!updated) return res.redirect(303, '/manage?message=Error');
-      await reissueSession(req, updated, clock().getTime(), options.absoluteMs);
+      await reissueSession(req, updated, clock().getTime(), options.rememberMeMs);
       res.redirect(303, '/manage?message=RemovePhoneSuccess');
     },
   };

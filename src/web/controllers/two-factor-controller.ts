@@ -129,7 +129,8 @@ export function createTwoFactorController(services: Services, options: RouteOpti
 
       const returnUrl = safeLocalUrl(pending.returnUrl);
       const rememberMe = checkbox(req.body, 'rememberMe');
-      await establishSession(req, result.user, { rememberMe, now: clock().getTime(), persistentMs: options.absoluteMs });
+      // The session's lifetime counts from the first factor, not from the code.
+      await establishSession(req, result.user, { rememberMe, now: clock().getTime(), persistentMs: options.rememberMeMs, signedInAt: pending.startedAt });
       if (checkbox(req.body, 'rememberBrowser')) {
         const previous = readRememberBrowserCookie(req, production);
         const token = await rememberedBrowsers.rememberTwoFactorClient(result.user, previous, context);

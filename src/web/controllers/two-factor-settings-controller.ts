@@ -32,7 +32,7 @@ export function createTwoFactorSettingsController(services: Services, options: R
     const updated = await twoFactor.setTwoFactorEnabled(req.user!.id, enabled, auditContext(req));
     if (!updated) return res.redirect(303, '/manage?message=Error');
     // A security-profile change: a new stamp ends other sessions; this one is re-issued.
-    await reissueSession(req, updated, clock().getTime(), options.absoluteMs);
+    await reissueSession(req, updated, clock().getTime(), options.rememberMeMs);
     res.redirect(303, '/manage?message=SetTwoFactorSuccess');
   }
 

@@ -4,6 +4,7 @@ import { safeEqual } from '../../identity/secret-keys.js';
 import type { User } from '../../identity/user-store.js';
 import type { UserManager } from '../../identity/user-manager.js';
 import { destroySession } from '../session.js';
+import { absoluteEnd, type SessionLifetimes } from '../session-lifetime.js';
 import type { SessionAccount } from '../session-store.js';
 
 declare module 'express-serve-static-core' {
@@ -23,7 +24,7 @@ declare module 'express-serve-static-core' {
 export function loadCurrentUser(
   users: UserManager,
   clock: Clock,
-  absoluteMs: number,
+  lifetimes: SessionLifetimes,
   accountLoadedWith: (req: Request) => SessionAccount | undefined,
 ) {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -35,7 +36,7 @@ export function loadCurrentUser(
       const user = fromSession ? fromSession.user : await users.findById(userId);
       req.externalLoginCount = fromSession?.externalLoginCount;
       const stampOk = user && safeEqual(user.securityStamp, req.session.securityStamp ?? '');
-      const fresh = clock().getTime() - (req.session.signedInAt ?? 0) < absoluteMs;
+      const fresh = clock().getTime() < (absoluteEnd(req.session, lifetimes) ?? 0);
       if (user && stampOk && fresh) {
         req.user = user;
       } else {

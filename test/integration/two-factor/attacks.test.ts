@@ -72,7 +72,9 @@ describe('skipping the password step', () => {
     const agent = world.agent();
     const sid = (res: { headers: Record<string, unknown> }) =>
       /gatehouse\.sid=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
-    const first = sid(await agent.get('/account/login'));
+    // A visitor's page makes no session (issue 14, item 6): the first id is the attacker's own
+    // pending sign-in in this browser.
+    const first = sid((await passwordStep(world, 'bob@example.com', agent)).res);
     const { res: pw } = await passwordStep(world, 'ada@example.com', agent);
     const second = sid(pw);
     const { res: done } = await twoFactorSignIn(world, 'ada@example.com', { agent });
