@@ -323,8 +323,7 @@ describe('case 41: flooding the confirmation mail (registering an address again 
     }
     expect(new Set(pages).size).toBe(1);
     const mails = await world.knex('outbox').where({ recipient: 'flooded41@example.com' });
-    expect(mails.length).toBeLessThanOrEqual(3);
-    expect(mails.length).toBeGreaterThan(0);
+    expect(mails).toHaveLength(3); // the hourly number per address: fewer is a broken mail, not a safer one
     clock.advance(60 * MINUTES);
     await browser().post('/account/register', { email: 'flooded41@example.com', password: 'another passphrase 41', confirmPassword: 'another passphrase 41' });
     expect(await world.knex('outbox').where({ recipient: 'flooded41@example.com' })).toHaveLength(mails.length + 1);
