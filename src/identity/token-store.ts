@@ -36,6 +36,13 @@ export interface ConsumeTokenInput {
 export const randomUrlToken = () => crypto.randomBytes(32).toString('base64url');
 
 /**
+ * Whether a string has the shape randomUrlToken() gives (43 base64url characters). Lets a page
+ * that only carries a link's code (the reset form) refuse a mangled one at once, as the
+ * confirmation link does, instead of echoing it into a form that can only fail later.
+ */
+export const looksLikeUrlToken = (value: string) => /^[A-Za-z0-9_-]{43}$/.test(value);
+
+/**
  * Single-use secrets (confirmation and reset links, one-time codes). Only a keyed hash is
  * stored, over user, purpose and target as well as the secret, so a token issued for one user,
  * purpose or phone number can never verify for another. Issuing a token voids the user's

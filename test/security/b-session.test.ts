@@ -357,6 +357,7 @@ describe('case 19: two sign-ins at once in one browser (two tabs)', () => {
     expect([ann.email, ben.email]).toContain(shown);
     // Every session row of both users is bound to one user, with that user's own stamp.
     const rows = await world.knex('sessions').whereIn('user_id', [ann.id, ben.id]);
+    expect(rows.length, 'the signed-in session is among them').toBeGreaterThan(0);
     const stamps = new Map([[ann.id, ann.securityStamp], [ben.id, ben.securityStamp]]);
     for (const row of rows) {
       const data = typeof row.data === 'string' ? JSON.parse(row.data) : row.data;

@@ -225,14 +225,21 @@ describe('case 38: flooding Send Code (default sending limits)', () => {
       expect(r.text).toContain('Too many codes were requested.');
     }
     expect(await strict.knex('outbox').where({ user_id: user.id, channel: 'sms' })).toHaveLength(1);
-    // A hundred more over the next hour: at most the hourly number per phone (5) ever goes out.
+    // Refused attempts count too, so the burst used up this hour's budget for the phone. Start
+    // the counters afresh, so that the hour below shows where the hourly limit stops the sends.
+    await strict.knex('rate_limits').delete();
+    // A hundred more over the next hour, one every 36 s (past the 30 s interval): the first five
+    // go out, then nothing more (the hourly number per phone, 5).
+    const statuses: number[] = [];
     for (let i = 0; i < 100; i++) {
       clock.advance(36_000);
-      await post(agent, '/account/send-code', { selectedProvider: 'Phone Code' }, '/account/send-code');
+      statuses.push((await post(agent, '/account/send-code', { selectedProvider: 'Phone Code' }, '/account/send-code')).status);
       if (i % 8 === 7) await passwordStep(strict, 'target38@example.com', agent); // keep the pending sign-in fresh
     }
+    expect(statuses.slice(0, 5)).toEqual([303, 303, 303, 303, 303]);
+    expect(statuses.slice(5)).toEqual(Array(95).fill(429));
     const sent = await strict.knex('outbox').where({ user_id: user.id, channel: 'sms' });
-    expect(sent.length).toBeLessThanOrEqual(5 + 1);
+    expect(sent).toHaveLength(1 + 5);
   });
 
   it('per IP: many accounts from one address are stopped at the hourly limit for the address (30)', async () => {
@@ -320,8 +327,7 @@ describe('case 41: flooding the confirmation mail (registering an address again 
     }
     expect(new Set(pages).size).toBe(1);
     const mails = await world.knex('outbox').where({ recipient: 'flooded41@example.com' });
-    expect(mails.length).toBeLessThanOrEqual(3);
-    expect(mails.length).toBeGreaterThan(0);
+    expect(mails).toHaveLength(3); // the hourly number per address: fewer is a broken mail, not a safer one
     clock.advance(60 * MINUTES);
     await browser().post('/account/register', { email: 'flooded41@example.com', password: 'another passphrase 41', confirmPassword: 'another passphrase 41' });
     expect(await world.knex('outbox').where({ recipient: 'flooded41@example.com' })).toHaveLength(mails.length + 1);

@@ -179,7 +179,11 @@ describe('case 53: malformed tokens', () => {
     const { path, code } = await resetLink('bad53b@example.com');
     const before = await userRow(world, 'bad53b@example.com');
     expect((await world.agent().get(`/account/reset-password?userId=x&code[]=${code}`)).status).toBe(400);
-    expect((await world.agent().get('/account/reset-password?code=%E0%A4%A')).status).toBeLessThan(500);
+    for (const query of ['code=%E0%A4%A', 'userId=x&code[]=x', 'code=', 'code=%00']) {
+      const res = await world.agent().get(`/account/reset-password?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.text, query).toContain('Invalid token.');
+    }
     const agent = world.agent();
     const _csrf = csrfFrom((await agent.get(path)).text);
     for (const body of [

@@ -89,6 +89,9 @@ describe('cases 67 and 68: return URLs on the login form and at sign-in', () => 
     for (const returnUrl of ['/manage?message=ChangePasswordSuccess', '/@evil.example', '/%252F%252Fevil.example']) {
       await clearSignInThrottle(world);
       const res = await postForm(world.agent(), '/account/login', { email: 'plain@example.com', password: PASSWORD, returnUrl });
+      // Signed in first: a failed sign-in has no Location, and `new URL(undefined, base)` is on-site too.
+      expect(res.status, returnUrl).toBe(303);
+      expect(res.headers.location, returnUrl).toMatch(/^\/(?![/\\])/);
       const target = new URL(res.headers.location, 'http://gatehouse.test');
       expect(target.origin, returnUrl).toBe('http://gatehouse.test');
     }

@@ -52,23 +52,27 @@ describe('cases 71-74: headers on every kind of response', () => {
     const signedIn = await signedInAgent(world, 'headers@example.com');
     const anonymous = world.agent();
     const _csrf = await getCsrf(anonymous, '/account/register');
-    const responses: Array<[string, Res]> = [
-      ['home', await anonymous.get('/')],
-      ['login form', await anonymous.get('/account/login')],
-      ['manage (signed in)', await signedIn.get('/manage')],
-      ['redirect to login', await anonymous.get('/manage')],
-      ['redirect after sign-in', await postForm(world.agent(), '/account/login', { email: 'headers@example.com', password: PASSWORD })],
-      ['404', await anonymous.get('/no/such/page')],
-      ['403 (CSRF)', await anonymous.post('/account/login').type('form').send({ email: 'x' })],
-      ['413', await anonymous.post('/account/register').type('form').send({ _csrf, padding: 'x'.repeat(200_000) })],
-      ['400 (bad JSON)', await anonymous.post('/account/login').set('Content-Type', 'application/json').send('{"email":')],
-      ['health (JSON)', await anonymous.get('/health')],
-      ['stylesheet', await anonymous.get('/css/site.css')],
-      ['bootstrap', await anonymous.get('/css/bootstrap.min.css')],
-      ['HEAD', await anonymous.head('/')],
-      ['OPTIONS', await anonymous.options('/account/login')],
+    // Each with the status it is named for: a header check on the wrong kind of response proves nothing.
+    const responses: Array<[string, number, Res]> = [
+      ['home', 200, await anonymous.get('/')],
+      ['login form', 200, await anonymous.get('/account/login')],
+      ['manage (signed in)', 200, await signedIn.get('/manage')],
+      ['redirect to login', 302, await anonymous.get('/manage')],
+      ['redirect after sign-in', 303, await postForm(world.agent(), '/account/login', { email: 'headers@example.com', password: PASSWORD })],
+      ['404', 404, await anonymous.get('/no/such/page')],
+      ['403 (CSRF)', 403, await anonymous.post('/account/login').type('form').send({ email: 'x' })],
+      ['413', 413, await anonymous.post('/account/register').type('form').send({ _csrf, padding: 'x'.repeat(200_000) })],
+      ['400 (bad JSON)', 400, await anonymous.post('/account/login').set('Content-Type', 'application/json').send('{"email":')],
+      ['health (JSON)', 200, await anonymous.get('/health')],
+      ['stylesheet', 200, await anonymous.get('/css/site.css')],
+      ['bootstrap', 200, await anonymous.get('/css/bootstrap.min.css')],
+      ['HEAD', 200, await anonymous.head('/')],
+      ['OPTIONS', 200, await anonymous.options('/account/login')],
     ];
-    for (const [what, res] of responses) expectSecurityHeaders(res, `${what} (${res.status})`);
+    for (const [what, status, res] of responses) {
+      expect(res.status, what).toBe(status);
+      expectSecurityHeaders(res, `${what} (${res.status})`);
+    }
   });
 
   it('no page has inline script or event handlers (so the CSP needs no unsafe-inline)', async () => {

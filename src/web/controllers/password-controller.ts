@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { normaliseEmail } from '../../identity/email-address.js';
+import { looksLikeUrlToken } from '../../identity/token-store.js';
 import { pageMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
@@ -67,7 +68,7 @@ export function createPasswordController(services: Services, options: PasswordCo
       // The reset code is in this page's address: no Referer may carry it anywhere.
       res.set('Referrer-Policy', 'no-referrer');
       const code = queryParam(req.query, 'code');
-      if (!code) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+      if (!looksLikeUrlToken(code)) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
       renderReset(res, { email: '', code }, {});
     },
 

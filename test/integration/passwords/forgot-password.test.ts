@@ -92,12 +92,16 @@ describe('forgot password', () => {
 
 describe('sign-in and unknown addresses (I75)', () => {
   it('spends one password verification for an unknown email too', async () => {
-    const dummy = vi.spyOn(world.services.hasher, 'verifyDummy');
-    const real = vi.spyOn(world.services.hasher, 'verify');
-    const res = await postForm(world.agent(), '/account/login', { email: 'ghost@example.com', password: 'wrong password here' }, '/account/login');
-    expect(res.text).toContain('Invalid login attempt.');
-    expect(dummy.mock.calls.length + real.mock.calls.length).toBeGreaterThanOrEqual(1);
-    dummy.mockRestore();
-    real.mockRestore();
+    // verifyDummy goes through hasher.verify, the path a real verification takes, so counting
+    // hasher.verify counts every argon2 verification: exactly one, as for a known address
+    // (test/security/i-enumeration.test.ts case 75). More would be a timing difference too.
+    const verify = vi.spyOn(world.services.hasher, 'verify');
+    try {
+      const res = await postForm(world.agent(), '/account/login', { email: 'ghost@example.com', password: 'wrong password here' }, '/account/login');
+      expect(res.text).toContain('Invalid login attempt.');
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
   });
 });

@@ -72,9 +72,14 @@ describe('two-factor lockout', () => {
     for (let i = 1; i <= 2; i++) await verifyCode(first.agent, { code: wrongFor(first.code, i) });
     const second = await pendingWithCode('bob@example.com');
     expect((await userByEmail(world, 'bob@example.com')).accessFailedCount).toBe(2);
-    for (let i = 1; i <= 2; i++) await verifyCode(second.agent, { code: wrongFor(second.code, i) });
-    const last = await verifyCode(second.agent, { code: wrongFor(second.code, 3) });
+    // Another browser asks for the newest code before the lock: the right code, for the check below.
+    const waiting = await pendingWithCode('bob@example.com');
+    for (let i = 1; i <= 2; i++) await verifyCode(second.agent, { code: wrongFor(waiting.code, i) });
+    const last = await verifyCode(second.agent, { code: wrongFor(waiting.code, 3) });
     expect(last.text).toContain('Locked out.');
+    // Locked means locked: the right code is refused too.
+    expect((await verifyCode(waiting.agent, { code: waiting.code })).text).toContain('Locked out.');
+    expect((await waiting.agent.get('/manage')).status).toBe(302);
   });
 
   it('counts 50 parallel wrong codes exactly: five are checked, the rest refused, nobody signed in', async () => {
@@ -118,10 +123,16 @@ describe('configurable lockout', () => {
     await twoFactorAccount(small, 'cfg@example.com');
     const { agent } = await passwordStep(small, 'cfg@example.com');
     await sendCode(agent, 'Phone Code');
+    // Another browser asks for the newest code before the lock: the right code, for the check below.
+    const waiting = await passwordStep(small, 'cfg@example.com');
+    expect((await sendCode(waiting.agent, 'Phone Code')).status).toBe(303);
     const code = await latestCode(small, PHONE_E164, 'TwoFactor');
     expect((await verifyCode(agent, { code: wrongFor(code) })).text).toContain('Invalid code.');
     expect((await verifyCode(agent, { code: wrongFor(code, 2) })).text).toContain('Locked out.');
     const user = await small.services.store.findByEmail(small.knex, 'cfg@example.com');
     expect(user!.lockoutEnd!.getTime()).toBe(clock().getTime() + 15 * 60_000);
+    // Locked means locked: the right code is refused too.
+    expect((await verifyCode(waiting.agent, { code })).text).toContain('Locked out.');
+    expect((await waiting.agent.get('/manage')).status).toBe(302);
   });
 });
