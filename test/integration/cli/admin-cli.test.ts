@@ -281,7 +281,9 @@ describe('user commands', { timeout: 120_000 }, () => {
       const browser = request.agent(createApp(services).app);
       const res = await postForm(browser, '/account/login', { email: CAROL, password: CAROL_PASSWORD });
       expect(res.status).toBe(303);
-      return String(res.headers['set-cookie']).split(';')[0];
+      // The session cookie by name: the sign-in also clears the visitor's CSRF cookie.
+      const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+      return cookies.find((c) => c.startsWith('gatehouse.sid='))!.split(';')[0];
     });
     const manageWith = (services: Services) => request(createApp(services).app).get('/manage').set('Cookie', cookie);
     expect((await withServices(manageWith)).status).toBe(200);
