@@ -86,8 +86,4 @@ export class AuditLog {
       .first('id');
     return row !== undefined;
   }
-
-  async forUser(db: Queryable, userId: string, limit = 50) {
-    return db('audit_events').where({ user_id: userId }).orderBy('id', 'desc').limit(limit);
-  }
 }
