@@ -1,8 +1,8 @@
 import type { User } from './user-store.js';
 
 /** The seed's provider names: they are what the Send Code page offers and the forms post. */
-export const PHONE_CODE = 'Phone Code';
-export const EMAIL_CODE = 'Email Code';
+const PHONE_CODE = 'Phone Code';
+const EMAIL_CODE = 'Email Code';
 export type TwoFactorProvider = typeof PHONE_CODE | typeof EMAIL_CODE;
 
 export interface CodeDestination {

@@ -41,10 +41,6 @@ export interface CreateUserOptions {
 export class UserManager {
   constructor(private readonly deps: UserManagerDeps) {}
 
-  get knex() {
-    return this.deps.knex;
-  }
-
   findById(id: string) {
     return this.deps.store.findById(this.deps.knex, id);
   }

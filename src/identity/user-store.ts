@@ -136,11 +136,6 @@ export class UserStore {
     return this.update(db, id, { password_hash: passwordHash }, true);
   }
 
-  /** Re-hashing on login (parameters upgraded) changes no credential: the stamp stays. */
-  rehashPassword(db: Queryable, id: string, passwordHash: string) {
-    return this.update(db, id, { password_hash: passwordHash }, false);
-  }
-
   setEmailConfirmed(db: Queryable, id: string) {
     return this.update(db, id, { email_confirmed: true }, false);
   }
@@ -149,25 +144,12 @@ export class UserStore {
     return this.update(db, id, {}, true);
   }
 
-  setLockoutEnabled(db: Queryable, id: string, enabled: boolean) {
-    return this.update(db, id, { lockout_enabled: enabled }, false);
-  }
-
   setPhoneNumber(db: Queryable, id: string, phoneNumber: string | null, confirmed: boolean) {
     return this.update(db, id, { phone_number: phoneNumber, phone_number_confirmed: confirmed }, true);
   }
 
   setTwoFactorEnabled(db: Queryable, id: string, enabled: boolean) {
     return this.update(db, id, { two_factor_enabled: enabled }, true);
-  }
-
-  /** One atomic increment: parallel failures are all counted, none lost to a race. */
-  async incrementAccessFailedCount(db: Queryable, id: string): Promise<number | undefined> {
-    const [row] = await db('users')
-      .where({ id })
-      .increment('access_failed_count', 1)
-      .returning('access_failed_count');
-    return row ? Number(row.access_failed_count) : undefined;
   }
 
   /**
@@ -257,10 +239,6 @@ export class UserStore {
     return rows.map((row: Record<string, unknown>) => ({ id: row.id as string, createdAt: new Date(row.created_at as string) }));
   }
 
-  async delete(db: Queryable, id: string): Promise<boolean> {
-    return (await db('users').where({ id }).delete()) > 0;
-  }
-
   // Roles
 
   async createRole(db: Queryable, name: string): Promise<{ id: string; name: string }> {
@@ -281,9 +259,5 @@ export class UserStore {
       .orderBy('roles.name')
       .select('roles.name');
     return rows.map((r: { name: string }) => r.name);
-  }
-
-  async isInRole(db: Queryable, userId: string, roleName: string): Promise<boolean> {
-    return (await this.getRoles(db, userId)).some((r) => r.toLowerCase() === roleName.toLowerCase());
   }
 }

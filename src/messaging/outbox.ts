@@ -32,9 +32,9 @@ export type OutboxMessage = OutboxMessageBase &
  * Why a row no longer holds its secret. A delivered row keeps the seed's plain "[redacted]";
  * the others say why, for whoever reads the outbox later (docs/outbox.md).
  */
-export type RedactionReason = 'delivered' | 'expired' | 'gave up' | 'superseded';
+type RedactionReason = 'delivered' | 'expired' | 'gave up' | 'superseded';
 
-export const redactionMarker = (reason: RedactionReason) => (reason === 'delivered' ? '[redacted]' : `[redacted: ${reason}]`);
+const redactionMarker = (reason: RedactionReason) => (reason === 'delivered' ? '[redacted]' : `[redacted: ${reason}]`);
 
 /**
  * The one way a row lets go of its secret: every occurrence of it, in every column that can
@@ -44,7 +44,7 @@ export const redactionMarker = (reason: RedactionReason) => (reason === 'deliver
  * without one keeps its text. `error` is the error text to store in the same statement
  * (redacted too), if it changes.
  */
-export function redactSecret(db: Queryable, reason: RedactionReason, error?: string) {
+function redactSecret(db: Queryable, reason: RedactionReason, error?: string) {
   const marker = redactionMarker(reason);
   const replaced = (value: Knex.Raw) => db.raw('CASE WHEN secret IS NULL THEN ? ELSE replace(?, secret, ?) END', [value, value, marker]);
   return {

@@ -164,11 +164,6 @@ export class KnexSessionStore extends session.Store {
       .then(() => callback?.(), (err) => callback?.(err));
   }
 
-  /** Ends every session of a user (all devices), e.g. from the admin CLI. */
-  async destroyAllForUser(userId: string): Promise<number> {
-    return this.knex('sessions').where({ user_id: userId }).delete();
-  }
-
   async pruneExpired(): Promise<number> {
     return this.knex('sessions').where('expires', '<=', this.clock()).delete();
   }

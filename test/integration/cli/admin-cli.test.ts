@@ -242,8 +242,7 @@ describe('user commands', { timeout: 120_000 }, () => {
     await withServices(async ({ users, store, db }) => {
       const carol = (await users.findByEmail(CAROL))!;
       await store.setLockoutEnd(db.knex, carol.id, new Date(Date.now() + 3_600_000));
-      await store.incrementAccessFailedCount(db.knex, carol.id);
-      await store.incrementAccessFailedCount(db.knex, carol.id);
+      await db.knex('users').where({ id: carol.id }).increment('access_failed_count', 2);
     });
     const run = await runCli(['list-users']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
