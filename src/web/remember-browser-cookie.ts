@@ -1,4 +1,5 @@
-import type { CookieOptions, Request, Response } from 'express';
+import type { Request, Response } from 'express';
+import { cookieOptions, readCookie } from './cookies.js';
 
 /**
  * The "remember this browser" cookie. It carries only a random token (the row it points to is
@@ -9,23 +10,8 @@ export function rememberBrowserCookieName(production: boolean): string {
   return production ? '__Host-gatehouse.rb' : 'gatehouse.rb';
 }
 
-function cookieOptions(production: boolean): CookieOptions {
-  return { httpOnly: true, sameSite: 'lax', secure: production, path: '/' };
-}
-
-/** Reads the cookie from the header itself (no cookie-parser needed for one value). */
 export function readRememberBrowserCookie(req: Request, production: boolean): string | undefined {
-  const name = rememberBrowserCookieName(production);
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    // The token is base64url: anything that needs decoding is not ours.
-    return /^[A-Za-z0-9_-]{1,100}$/.test(value) ? value : undefined;
-  }
-  return undefined;
+  return readCookie(req, rememberBrowserCookieName(production), /^[A-Za-z0-9_-]{1,100}$/);
 }
 
 export function setRememberBrowserCookie(res: Response, token: string, production: boolean, maxAgeMs: number): void {

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { problemsOf, production } from '../helpers/config.js';
 import { isLoopbackHost } from '../../src/config-demo-mode.js';
-import { ConfigError, loadConfig, type Env } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 
 // Issue 14.1: demo mode (codes and links on screen) must only ever serve the machine it runs on.
-const production: Env = {
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'a-production-secret-of-at-least-32-chars',
-  APP_BASE_URL: 'https://gatehouse.example/',
-};
-
-function problemsOf(env: Env): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('HOST and demo mode', () => {
   it('binds to 127.0.0.1 by default in development and test, and to HOST when set', () => {

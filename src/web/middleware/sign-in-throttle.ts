@@ -8,17 +8,13 @@ import { auditContext } from '../controllers/account-controller.js';
 import { checkbox, field, safeLocalUrl } from '../forms.js';
 import { emailLimitKey, normaliseEmail } from '../../identity/email-address.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
+import { cookieOptions, readCookie } from '../cookies.js';
 import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
 
 const DEVICE_COOKIE_MS = 365 * 24 * 3_600_000;
 
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
+/** `nonce.signature`, both base64url. */
+const DEVICE_COOKIE_FORMAT = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Throttles password guessing without handing attackers a way to lock people out (OWASP's
@@ -41,7 +37,7 @@ export function createSignInThrottle(services: Services) {
 
   /** The device id if this browser's cookie was issued for this account. */
   function knownDevice(req: Request, email: string): string | undefined {
-    const [nonce, signature] = (readCookie(req, cookieName) ?? '').split('.');
+    const [nonce, signature] = (readCookie(req, cookieName, DEVICE_COOKIE_FORMAT) ?? '').split('.');
     if (!nonce || !signature) return undefined;
     return safeEqual(mac(nonce, email), signature) ? nonce : undefined;
   }
@@ -78,13 +74,7 @@ export function createSignInThrottle(services: Services) {
     delete req.session.deviceCheckDue;
     if (!knownDevice(req, req.user.email)) {
       const nonce = randomUrlToken().slice(0, 22);
-      res.cookie(cookieName, `${nonce}.${mac(nonce, req.user.email)}`, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: config.env === 'production',
-        path: '/',
-        maxAge: DEVICE_COOKIE_MS,
-      });
+      res.cookie(cookieName, `${nonce}.${mac(nonce, req.user.email)}`, { ...cookieOptions(config.env === 'production'), maxAge: DEVICE_COOKIE_MS });
     }
     next();
   }

@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type Env } from '../../../src/config.js';
-
-const production: Env = {
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'a-production-secret-of-at-least-32-chars',
-  APP_BASE_URL: 'https://gatehouse.example/',
-};
-
-function problemsOf(env: Env): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf, production } from '../../helpers/config.js';
+import { loadConfig } from '../../../src/config.js';
 
 // Lives with the identity tests because it sets the password policy and demo mode.
 describe('configuration', () => {
