@@ -6,7 +6,7 @@ import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import type { RouteOptions } from '../routes.js';
 import { reissueSession } from '../session.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 import { normaliseCode } from './two-factor-controller.js';
 import { renderRateLimited } from './two-factor-views.js';
 

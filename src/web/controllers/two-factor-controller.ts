@@ -8,7 +8,7 @@ import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember
 import type { RouteOptions } from '../routes.js';
 import { establishSession } from '../session.js';
 import { getPendingTwoFactor, type PendingTwoFactor } from '../two-factor-session.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 import { renderRateLimited } from './two-factor-views.js';
 
 /** A code as typed: spaces and dashes allowed between digits; anything else is not a code. */

@@ -4,7 +4,7 @@ import { formatPhoneNumber } from '../../identity/phone-number.js';
 import { clearRememberBrowserCookie, readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
 import type { RouteOptions } from '../routes.js';
 import { reissueSession } from '../session.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 
 /** The two-factor part of the Manage page's view model: phone, 2FA state, this browser. */
 export async function twoFactorManageModel(services: Services, req: Request) {
