@@ -6,7 +6,7 @@ import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../
 import { accountLimitKeys } from '../account-limit-keys.js';
 import { auditContext } from '../audit-context.js';
 import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
 import { destroySession, establishSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
 

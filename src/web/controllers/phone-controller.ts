@@ -4,7 +4,7 @@ import { formatPhoneNumber, parsePhoneNumber } from '../../identity/phone-number
 import type { User } from '../../identity/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
 import { normaliseCode } from './two-factor-controller.js';

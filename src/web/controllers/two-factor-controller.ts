@@ -5,7 +5,7 @@ import type { User } from '../../identity/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { checkbox, field, safeLocalUrl, type FieldErrors } from '../forms.js';
 import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
 import { establishSession } from '../session.js';
 import { getPendingTwoFactor, type PendingTwoFactor } from '../two-factor-session.js';
 import { auditContext } from '../audit-context.js';

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { formatPhoneNumber } from '../../identity/phone-number.js';
 import { clearRememberBrowserCookie, readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
 
