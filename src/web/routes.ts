@@ -12,14 +12,8 @@ import { createTwoFactorController } from './controllers/two-factor-controller.j
 import { createTwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
 import { createGoogleAuth } from './google-auth.js';
 import { createSignInThrottle } from './middleware/sign-in-throttle.js';
-import type { createCsrfProtection } from './middleware/csrf.js';
 import { requireSignedIn } from './middleware/current-user.js';
-
-export interface RouteOptions {
-  csrf: ReturnType<typeof createCsrfProtection>;
-  /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */
-  rememberMeMs: number;
-}
+import type { RouteOptions } from './route-options.js';
 
 /** Every path, guard and action at a glance. Every state change is a POST (CSRF-checked upstream). */
 export function createRoutes(services: Services, options: RouteOptions): Router {

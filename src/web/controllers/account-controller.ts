@@ -1,16 +1,14 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
-import type { AuditContext } from '../../identity/audit-log.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
+import { auditContext } from '../audit-context.js';
 import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
 import { destroySession, establishSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
-
-export const auditContext = (req: Request): AuditContext => ({ ip: req.ip, userAgent: req.get('user-agent') });
 
 export function createAccountController(services: Services, options: RouteOptions) {
   const { users, signIn, clock, config } = services;

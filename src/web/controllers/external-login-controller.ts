@@ -9,7 +9,7 @@ import { RATE_LIMITS } from '../rate-limits.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
 import { establishSession, regenerateSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 
 /** A provider's login waits this long for ExternalLoginConfirmation. */
 const PENDING_LOGIN_TTL_MS = 10 * 60_000;

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { statusMessages } from '../../messages.js';
 import { queryParam } from '../forms.js';
-import { twoFactorManageModel } from './two-factor-settings-controller.js';
+import { twoFactorManageModel } from './two-factor-manage-model.js';
 
 export function createManageController(services: Services) {
   return {

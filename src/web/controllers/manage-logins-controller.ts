@@ -5,7 +5,7 @@ import { pageMessages, statusMessages } from '../../messages.js';
 import { field, queryParam } from '../forms.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
 import { reissueSession } from '../session.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 
 export interface ManageLoginsOptions {
   google?: GoogleAuth;

@@ -4,7 +4,7 @@ import type { User } from '../../identity/user-store.js';
 import { field, type FieldErrors } from '../forms.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { reissueSession } from '../session.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 
 export interface ManagePasswordOptions {
   /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */

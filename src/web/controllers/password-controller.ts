@@ -6,7 +6,7 @@ import { pageMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
 import { RATE_LIMITS } from '../rate-limits.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 
 export interface PasswordControllerOptions {
   /** Ends the sign-in throttle of an account whose owner just proved control of its address. */

@@ -4,10 +4,10 @@ import { formatPhoneNumber, parsePhoneNumber } from '../../identity/phone-number
 import type { User } from '../../identity/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
+import { normaliseCode } from '../security-code-input.js';
 import { reissueSession } from '../session.js';
-import { auditContext } from './account-controller.js';
-import { normaliseCode } from './two-factor-controller.js';
+import { auditContext } from '../audit-context.js';
 import { renderRateLimited } from './two-factor-views.js';
 
 /** What the user typed, safe to show again: bounded and without control characters. */

@@ -5,17 +5,12 @@ import type { User } from '../../identity/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { checkbox, field, safeLocalUrl, type FieldErrors } from '../forms.js';
 import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
+import { normaliseCode } from '../security-code-input.js';
 import { establishSession } from '../session.js';
 import { getPendingTwoFactor, type PendingTwoFactor } from '../two-factor-session.js';
-import { auditContext } from './account-controller.js';
+import { auditContext } from '../audit-context.js';
 import { renderRateLimited } from './two-factor-views.js';
-
-/** A code as typed: spaces and dashes allowed between digits; anything else is not a code. */
-export function normaliseCode(input: string): string | undefined {
-  const code = input.slice(0, 32).replace(/[\s-]/g, '');
-  return /^\d{6}$/.test(code) ? code : undefined;
-}
 
 /**
  * SendCode and VerifyCode: the only pages the half-signed-in state opens. Without a fresh

@@ -1,23 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
-import { formatPhoneNumber } from '../../identity/phone-number.js';
 import { clearRememberBrowserCookie, readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
-import type { RouteOptions } from '../routes.js';
+import type { RouteOptions } from '../route-options.js';
 import { reissueSession } from '../session.js';
-import { auditContext } from './account-controller.js';
-
-/** The two-factor part of the Manage page's view model: phone, 2FA state, this browser. */
-export async function twoFactorManageModel(services: Services, req: Request) {
-  const user = req.user!;
-  // Remembering a browser only skips a second factor: without two-factor there is nothing to
-  // look up (turning it off also rotated the stamp every remembered browser was bound to).
-  const token = user.twoFactorEnabled ? readRememberBrowserCookie(req, services.config.env === 'production') : undefined;
-  return {
-    phoneNumber: user.phoneNumber && user.phoneNumberConfirmed ? formatPhoneNumber(user.phoneNumber) : null,
-    twoFactorEnabled: user.twoFactorEnabled,
-    browserRemembered: await services.rememberedBrowsers.isTwoFactorClientRemembered(user, token),
-  };
-}
+import { auditContext } from '../audit-context.js';
 
 /**
  * Enable/DisableTwoFactorAuthentication and RememberBrowser/ForgetBrowser. The sample shipped

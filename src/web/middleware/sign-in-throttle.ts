@@ -4,7 +4,7 @@ import type { RateLimitRule } from '../../identity/rate-limiter.js';
 import { hmac, safeEqual } from '../../identity/secret-keys.js';
 import { randomUrlToken } from '../../identity/token-store.js';
 import { pageMessages } from '../../messages.js';
-import { auditContext } from '../controllers/account-controller.js';
+import { auditContext } from '../audit-context.js';
 import { checkbox, field, safeLocalUrl } from '../forms.js';
 import { emailLimitKey, normaliseEmail } from '../../identity/email-address.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
