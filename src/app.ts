@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import express from 'express';
 import session from 'express-session';
@@ -7,6 +6,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Services } from './composition.js';
 import { serializeError } from './error-log-serializer.js';
+import { findProjectRoot } from './project-root.js';
 import { createCsrfProtection } from './web/middleware/csrf.js';
 import { loadCurrentUser } from './web/middleware/current-user.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
@@ -16,7 +16,7 @@ import { createRoutes } from './web/routes.js';
 import { sessionLifetimes } from './web/session-lifetime.js';
 import { KnexSessionStore } from './web/session-store.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = findProjectRoot(import.meta.url);
 
 export interface AppHandle {
   app: express.Express;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import * as initial from './migrations/0001-initial.js';
-import * as outboxExpiryLockoutSeries from './migrations/0002-outbox-expiry-lockout-series.js';
+import * as initial from '../../migrations/0001-initial.js';
+import * as outboxExpiryLockoutSeries from '../../migrations/0002-outbox-expiry-lockout-series.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -8,7 +8,8 @@ interface Migration {
 }
 
 // Listed in code rather than read from a folder, so migrations run the same under tsx,
-// vitest and any bundler, with no file-name globbing.
+// vitest and a compiled build, with no file-name globbing. They live in the top-level
+// migrations/ folder, beside src/.
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-outbox-expiry-lockout-series': outboxExpiryLockoutSeries,

@@ -12,9 +12,25 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `src/main.ts` as a real process (as `npm start` does) and waits until it listens. */
-export async function startAppProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** A command that starts the server. */
+export interface Launch {
+  command: string;
+  args: string[];
+}
+
+/** The sources under tsx (`npm run dev`): what most process tests run, with no build needed. */
+export const tsxMain: Launch = { command: process.execPath, args: ['--import', 'tsx', 'src/main.ts'] };
+
+/** `npm start` itself: the compiled build (dist/), launched by npm as a user or a process manager would. */
+export const npmStart: Launch = { command: 'npm', args: ['start'] };
+
+/** Starts the server as a real process (`src/main.ts` under tsx unless told) and waits until it listens. */
+export async function startAppProcess(
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+  launch: Launch = tsxMain,
+): Promise<AppProcess> {
+  const child = spawn(launch.command, launch.args, {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
