@@ -58,14 +58,10 @@ export interface StartOptions {
 }
 
 export async function startApp(options: StartOptions): Promise<AppUnderTest> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', './bench/probe.ts', options.entry],
-    {
-      env: { ...process.env, ...options.env, PORT: String(options.port) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/probe.ts', options.entry], {
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const url = `http://127.0.0.1:${options.port}`;
   try {
     await waitUntilListening(url, child);

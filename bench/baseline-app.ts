@@ -66,10 +66,9 @@ app.get('/account/login', (_req, res) => loginPage(res, ''));
 
 app.post('/account/login', async (req, res) => {
   const email = String(req.body?.email ?? '');
-  const { rows } = await pool.query<{ email: string; password_hash: string }>(
-    'select email, password_hash from users where email = $1',
-    [email],
-  );
+  const { rows } = await pool.query<{ email: string; password_hash: string }>('select email, password_hash from users where email = $1', [
+    email,
+  ]);
   const user = rows[0];
   if (!user || !(await argon2.verify(user.password_hash, String(req.body?.password ?? '')))) {
     return loginPage(res, email, 'Invalid login attempt.');

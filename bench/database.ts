@@ -36,9 +36,7 @@ export async function seedUsers(databaseUrl: string, emails: string[], password:
   const config = loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', SESSION_SECRET: 'x'.repeat(32) });
   const services = await createServices(config);
   try {
-    const results = await Promise.all(
-      emails.map((email) => services.users.createUser({ email, password, emailConfirmed: true })),
-    );
+    const results = await Promise.all(emails.map((email) => services.users.createUser({ email, password, emailConfirmed: true })));
     const failed = results.find((r) => !r.succeeded);
     if (failed && !failed.succeeded) throw new Error(`seeding users failed: ${failed.errors.join(' ')}`);
   } finally {

@@ -78,7 +78,10 @@ export async function measurePair(
   }
   const half = options.seconds / 2;
   const order = [baseline, gatehouse, gatehouse, baseline];
-  const windows = new Map<AppUnderTest, Measured[]>([[baseline, []], [gatehouse, []]]);
+  const windows = new Map<AppUnderTest, Measured[]>([
+    [baseline, []],
+    [gatehouse, []],
+  ]);
   for (const app of order) {
     const runs = windows.get(app)!;
     runs.push(await window(app, `${phase}-${runs.length + 1}`, () => drive(app, half), options));

@@ -9,10 +9,7 @@ import knex from 'knex';
 export async function postgresCpuMs(adminUrl: string, database: string): Promise<Map<number, number> | undefined> {
   const admin = knex({ client: 'pg', connection: adminUrl, pool: { min: 0, max: 1 } });
   try {
-    const { rows } = await admin.raw<{ rows: Array<{ pid: number }> }>(
-      'select pid from pg_stat_activity where datname = ?',
-      [database],
-    );
+    const { rows } = await admin.raw<{ rows: Array<{ pid: number }> }>('select pid from pg_stat_activity where datname = ?', [database]);
     const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
     const cpu = new Map<number, number>();
     for (const { pid } of rows) {

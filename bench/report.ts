@@ -68,55 +68,69 @@ function rows(r: BenchResults): Row[] {
       measure: 'Signed-in GET /manage, req/s',
       baseline: fixed(b.manage.load.requestsPerSecond, 0),
       gatehouse: fixed(g.manage.load.requestsPerSecond, 0),
-      ratio: fixed(rps), target: '≥ 0.5', met: rps >= 0.5,
+      ratio: fixed(rps),
+      target: '≥ 0.5',
+      met: rps >= 0.5,
     },
     {
       measure: 'CPU per signed-in GET /manage (ms; explains the row above)',
       baseline: cpuCell(b.manage, pages(b.manage)),
       gatehouse: cpuCell(g.manage, pages(g.manage)),
-      ratio: cpuRatio(pages, b.manage, g.manage), target: '—',
+      ratio: cpuRatio(pages, b.manage, g.manage),
+      target: '—',
     },
     {
       measure: 'Signed-in GET /manage, p99 latency (ms)',
       baseline: fixed(b.manage.load.p99LatencyMs, 0),
       gatehouse: fixed(g.manage.load.p99LatencyMs, 0),
-      ratio: fixed(p99), target: '≤ 2', met: p99 <= 2,
+      ratio: fixed(p99),
+      target: '≤ 2',
+      met: p99 <= 2,
     },
     {
       measure: `Password sign-ins/s ÷ argon2 bound (${fixed(bound.signInsPerSecond, 1)}/s = ${bound.cores} cores ÷ ${fixed(bound.medianVerifyMs, 1)} ms)`,
       baseline: fixed(b.signIn.load.requestsPerSecond, 1),
       gatehouse: fixed(g.signIn.load.requestsPerSecond, 1),
-      ratio: fixed(signIns), target: '≥ 0.9', met: signIns >= 0.9,
+      ratio: fixed(signIns),
+      target: '≥ 0.9',
+      met: signIns >= 0.9,
     },
     {
       measure: `Sign-ins/s ÷ argon2 alone, ${bound.cores} in flight (${fixed(r.argon2Throughput, 1)}/s measured; explains the row above)`,
       baseline: fixed(b.signIn.load.requestsPerSecond / r.argon2Throughput),
       gatehouse: fixed(g.signIn.load.requestsPerSecond / r.argon2Throughput),
-      ratio: '—', target: '—',
+      ratio: '—',
+      target: '—',
     },
     {
       measure: `CPU per sign-in, argon2 included (ms; one verification alone took ${fixed(bound.medianVerifyMs, 1)})`,
       baseline: cpuCell(b.signIn, successes(b.signIn)),
       gatehouse: cpuCell(g.signIn, successes(g.signIn)),
-      ratio: cpuRatio(successes, b.signIn, g.signIn), target: '—',
+      ratio: cpuRatio(successes, b.signIn, g.signIn),
+      target: '—',
     },
     {
       measure: 'Event-loop delay p99 during sign-ins (ms)',
       baseline: fixed(b.signIn.probe.eventLoopDelayP99Ms, 1),
       gatehouse: fixed(lag, 1),
-      ratio: '—', target: 'Gatehouse ≤ 20 ms', met: lag <= 20,
+      ratio: '—',
+      target: 'Gatehouse ≤ 20 ms',
+      met: lag <= 20,
     },
     {
       measure: 'Event-loop delay p99 with no load at all (ms; the machine alone, explains the row above)',
       baseline: fixed(r.idle.baseline.eventLoopDelayP99Ms, 1),
       gatehouse: fixed(r.idle.gatehouse.eventLoopDelayP99Ms, 1),
-      ratio: '—', target: '—',
+      ratio: '—',
+      target: '—',
     },
     {
       measure: 'Peak RSS during sign-ins (MiB)',
       baseline: mib(b.signIn.probe.peakRssBytes),
       gatehouse: mib(g.signIn.probe.peakRssBytes),
-      ratio: fixed(rss), target: '≤ 1.5', met: rss <= 1.5,
+      ratio: fixed(rss),
+      target: '≤ 1.5',
+      met: rss <= 1.5,
     },
   ];
 }
@@ -124,7 +138,9 @@ function rows(r: BenchResults): Row[] {
 export function markdownTable(r: BenchResults): string {
   const lines = ['| Measure | Baseline | Gatehouse | Ratio | Target | Met |', '|---|---:|---:|---:|---|---|'];
   for (const row of rows(r)) {
-    lines.push(`| ${row.measure} | ${row.baseline} | ${row.gatehouse} | ${row.ratio} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`);
+    lines.push(
+      `| ${row.measure} | ${row.baseline} | ${row.gatehouse} | ${row.ratio} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -133,7 +149,8 @@ export function markdownTable(r: BenchResults): string {
 export function warnings(r: BenchResults): string[] {
   const out: string[] = [];
   const check = (what: string, m: Measured) => {
-    if (m.load.failures > 0) out.push(`${what}: ${m.load.failures} responses were not successes (of ${m.load.successes + m.load.failures}).`);
+    if (m.load.failures > 0)
+      out.push(`${what}: ${m.load.failures} responses were not successes (of ${m.load.successes + m.load.failures}).`);
   };
   check('Baseline GET /manage', r.manage.baseline);
   check('Gatehouse GET /manage', r.manage.gatehouse);

@@ -45,14 +45,23 @@ async function main(): Promise<void> {
     const baselinePort = await freePort();
     apps.push(await startApp({ name: 'baseline', entry: 'bench/baseline-app.ts', port: baselinePort, env: common }));
     const gatehousePort = await freePort();
-    apps.push(await startApp({
-      name: 'gatehouse',
-      entry: 'src/main.ts',
-      port: gatehousePort,
-      env: { ...common, HOST: '127.0.0.1', APP_BASE_URL: `http://127.0.0.1:${gatehousePort}`, LOG_LEVEL: 'warn', DEMO_MODE: 'false',
-        // The load signs in from one address as fast as it can: lift the guessing throttle.
-        SIGNIN_ATTEMPTS_PER_ACCOUNT: '1000000', SIGNIN_ATTEMPTS_PER_IP: '1000000' },
-    }));
+    apps.push(
+      await startApp({
+        name: 'gatehouse',
+        entry: 'src/main.ts',
+        port: gatehousePort,
+        env: {
+          ...common,
+          HOST: '127.0.0.1',
+          APP_BASE_URL: `http://127.0.0.1:${gatehousePort}`,
+          LOG_LEVEL: 'warn',
+          DEMO_MODE: 'false',
+          // The load signs in from one address as fast as it can: lift the guessing throttle.
+          SIGNIN_ATTEMPTS_PER_ACCOUNT: '1000000',
+          SIGNIN_ATTEMPTS_PER_IP: '1000000',
+        },
+      }),
+    );
     const [baseline, gatehouse] = apps;
 
     log('signing one session in per user on each app');
@@ -60,7 +69,9 @@ async function main(): Promise<void> {
     for (const app of apps) cookies.set(app, await Promise.all(emails.map((e) => signIn(app.url, e, password))));
 
     const options: MeasureOptions = { adminUrl, databaseName, seconds, warmupSeconds, settleMs: 500, profileDir };
-    log(`signed-in GET /manage: ${warmupSeconds} s warm-up each, then ${seconds} s each in the order baseline, Gatehouse, Gatehouse, baseline`);
+    log(
+      `signed-in GET /manage: ${warmupSeconds} s warm-up each, then ${seconds} s each in the order baseline, Gatehouse, Gatehouse, baseline`,
+    );
     const manage = await measurePair(baseline, gatehouse, 'manage', (app, s) => manageLoad(app.url, cookies.get(app)!, s), options);
 
     // The apps' event-loop delay with no load at all: what the machine alone does to them.
@@ -78,16 +89,30 @@ async function main(): Promise<void> {
     // Long enough for every connection's queued verification to finish between windows.
     const settleMs = Math.ceil((CONNECTIONS / argon2Bound(verifyTimes).signInsPerSecond) * 1000) + 1000;
     log('password sign-ins, in the same order');
-    const signIns = await measurePair(baseline, gatehouse, 'sign-in', (app, s) => signInLoad(app.url, emails, password, s), { ...options, settleMs });
+    const signIns = await measurePair(baseline, gatehouse, 'sign-in', (app, s) => signInLoad(app.url, emails, password, s), {
+      ...options,
+      settleMs,
+    });
     verifyTimes.push(...(await timeArgon2Verifications()));
     throughputs.push(await measureArgon2Throughput(os.availableParallelism()));
     const bound = argon2Bound(verifyTimes);
     const argon2Throughput = (throughputs[0] + throughputs[1]) / 2;
-    log(`argon2 bound: ${bound.cores} cores ÷ ${bound.medianVerifyMs.toFixed(1)} ms = ${bound.signInsPerSecond.toFixed(1)} sign-ins/s; measured with ${bound.cores} in flight: ${argon2Throughput.toFixed(1)}/s`);
+    log(
+      `argon2 bound: ${bound.cores} cores ÷ ${bound.medianVerifyMs.toFixed(1)} ms = ${bound.signInsPerSecond.toFixed(1)} sign-ins/s; measured with ${bound.cores} in flight: ${argon2Throughput.toFixed(1)}/s`,
+    );
 
     const results: BenchResults = {
-      startedAt, seconds, warmupSeconds, connections: CONNECTIONS,
-      loadBefore, loadAfter: os.loadavg(), bound, argon2Throughput, manage, idle, signIn: signIns,
+      startedAt,
+      seconds,
+      warmupSeconds,
+      connections: CONNECTIONS,
+      loadBefore,
+      loadAfter: os.loadavg(),
+      bound,
+      argon2Throughput,
+      manage,
+      idle,
+      signIn: signIns,
     };
     console.log(`\n${markdownTable(results)}\n`);
     for (const warning of warnings(results)) console.log(`warning: ${warning}`);

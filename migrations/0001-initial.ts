@@ -21,7 +21,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.check('access_failed_count >= 0', [], 'users_access_failed_count_check');
-    t.check("length(security_stamp) >= 16", [], 'users_security_stamp_check');
+    t.check('length(security_stamp) >= 16', [], 'users_security_stamp_check');
   });
 
   await knex.schema.createTable('user_logins', (t) => {

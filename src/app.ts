@@ -49,19 +49,20 @@ export function createApp(services: Services): AppHandle {
   // Request lines are logged at info; below that level (LOG_LEVEL=warn) the middleware would
   // cost every request a child logger and three listeners for nothing (errors are logged by
   // the error handler either way).
-  if (logger.isLevelEnabled('info')) app.use(
-    pinoHttp({
-      logger,
-      // One line per request, with no cookies, no query secrets and no bodies.
-      serializers: {
-        req: (req) => ({ method: methodAsSent(req), url: redactUrl(req.url) }),
-        res: (res) => ({ statusCode: res.statusCode }),
-        // pino-http sets its own error serializer; ours keeps database values out of the log.
-        err: serializeError,
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
+  if (logger.isLevelEnabled('info'))
+    app.use(
+      pinoHttp({
+        logger,
+        // One line per request, with no cookies, no query secrets and no bodies.
+        serializers: {
+          req: (req) => ({ method: methodAsSent(req), url: redactUrl(req.url) }),
+          res: (res) => ({ statusCode: res.statusCode }),
+          // pino-http sets its own error serializer; ours keeps database values out of the log.
+          err: serializeError,
+        },
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      }),
+    );
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -85,9 +85,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   // Every log line of the app goes through this logger: no error writes a value to it.
   const logger = withSafeErrors(overrides.logger ?? pino({ level: config.logLevel }));
   const clock = overrides.clock ?? systemClock;
-  const db =
-    overrides.db ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const db = overrides.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     if (!overrides.migrated) await migrateToLatest(db.knex);
   } catch (err) {
@@ -125,11 +123,34 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   const signIn = new SignInManager({ knex: db.knex, users, audit });
   const logins = new UserLoginStore();
   const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit });
-  const passwordReset = new PasswordResetManager({ knex: db.knex, store, tokens, hasher, users, outbox, audit, logins, resetTokenTtlMs: config.resetTokenMinutes * 60_000 });
+  const passwordReset = new PasswordResetManager({
+    knex: db.knex,
+    store,
+    tokens,
+    hasher,
+    users,
+    outbox,
+    audit,
+    logins,
+    resetTokenTtlMs: config.resetTokenMinutes * 60_000,
+  });
   const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
   return {
-    config, db, logger, clock, keys, hasher, store, tokens, audit, outbox, rateLimiter, users, signIn,
-    externalLogins, passwordReset,
+    config,
+    db,
+    logger,
+    clock,
+    keys,
+    hasher,
+    store,
+    tokens,
+    audit,
+    outbox,
+    rateLimiter,
+    users,
+    signIn,
+    externalLogins,
+    passwordReset,
     ...twoFactorServices,
     async close() {
       await outbox.drain();

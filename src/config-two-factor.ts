@@ -130,7 +130,13 @@ export function twoFactorConfig(v: TwoFactorEnv): TwoFactorConfigPart {
       provider,
       twilio:
         provider === 'twilio'
-          ? { accountSid: v.TWILIO_ACCOUNT_SID!, authToken: v.TWILIO_AUTH_TOKEN!, fromNumber: v.TWILIO_FROM_NUMBER!, baseUrl: v.TWILIO_BASE_URL, maxPrice: v.TWILIO_MAX_PRICE }
+          ? {
+              accountSid: v.TWILIO_ACCOUNT_SID!,
+              authToken: v.TWILIO_AUTH_TOKEN!,
+              fromNumber: v.TWILIO_FROM_NUMBER!,
+              baseUrl: v.TWILIO_BASE_URL,
+              maxPrice: v.TWILIO_MAX_PRICE,
+            }
           : undefined,
       aspsms:
         provider === 'aspsms'

@@ -6,8 +6,7 @@ export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
 
-export const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+export const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 /** A blank variable counts as unset, as in most .env files. */
 export const optional = z

@@ -123,9 +123,7 @@ function missingInProduction(env: Env): string[] {
 
 export function loadConfig(env: Env): Config {
   const parsed = schema.safeParse(env);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
   problems.push(...missingInProduction(env));
   problems.push(...smsProviderProblems(env));
   const blank = (value: string | undefined) => value === undefined || value.trim() === '';

@@ -13,8 +13,21 @@ import type { Logger } from 'pino';
  * constraint, table, column, schema or type is replaced.
  */
 const KEPT_FIELDS = [
-  'code', 'errno', 'syscall', 'address', 'port', 'status', 'statusCode', 'reason',
-  'severity', 'schema', 'table', 'column', 'dataType', 'constraint', 'routine',
+  'code',
+  'errno',
+  'syscall',
+  'address',
+  'port',
+  'status',
+  'statusCode',
+  'reason',
+  'severity',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'routine',
 ] as const;
 
 /** How deep a chain of `cause`s is followed. */

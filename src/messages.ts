@@ -76,9 +76,7 @@ export const emails = {
   }),
   passwordChanged: (): EmailContent => ({
     subject: 'Your password was changed',
-    body:
-      'The password of your account was just changed. If this was not you, reset your ' +
-      'password now and contact the administrator.',
+    body: 'The password of your account was just changed. If this was not you, reset your ' + 'password now and contact the administrator.',
   }),
   twoFactorChanged: (enabled: boolean): EmailContent => ({
     subject: `Two-factor authentication was turned ${enabled ? 'on' : 'off'}`,
@@ -119,8 +117,7 @@ export const twoFactorMessages = {
   codeNotSent: 'We could not send the code. Please try again.',
   tooManyCodes: (wait: string) => `Too many codes were requested. Please try again in ${wait}.`,
   selectProvider: 'Select a way to receive your code.',
-  noProviders:
-    'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',
+  noProviders: 'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',
   signInExpired: 'Your sign-in has expired or was not started. Please log in again.',
   phoneRequired: 'The Phone Number field is required.',
   phoneInvalid:

@@ -27,7 +27,14 @@ export function smsSenderFor(config: Config): SmsSender | undefined {
   const timeoutMs = config.messagingTimeoutMs;
   const { twilio, aspsms } = config.sms;
   if (config.sms.provider === 'twilio' && twilio) {
-    return createTwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.fromNumber, baseUrl: twilio.baseUrl, maxPrice: twilio.maxPrice, timeoutMs });
+    return createTwilioSmsSender({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      from: twilio.fromNumber,
+      baseUrl: twilio.baseUrl,
+      maxPrice: twilio.maxPrice,
+      timeoutMs,
+    });
   }
   if (config.sms.provider === 'aspsms' && aspsms) {
     return createAspsmsSmsSender({ ...aspsms, timeoutMs });
@@ -51,11 +58,25 @@ export interface TwoFactorServiceDeps {
 export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorServices {
   const { config, knex, clock, keys, store, tokens, audit, outbox, rateLimiter } = deps;
   const settings = config.twoFactor;
-  const codes = new SecurityCodeSender({ knex, tokens, outbox, audit, rateLimiter, codeTtlMs: settings.codeTtlMs, limits: settings.sendLimits });
+  const codes = new SecurityCodeSender({
+    knex,
+    tokens,
+    outbox,
+    audit,
+    rateLimiter,
+    codeTtlMs: settings.codeTtlMs,
+    limits: settings.sendLimits,
+  });
   return {
     codes,
     twoFactor: new TwoFactorSignInManager({
-      knex, store, tokens, codes, audit, outbox, clock,
+      knex,
+      store,
+      tokens,
+      codes,
+      audit,
+      outbox,
+      clock,
       maxFailedAccessAttempts: settings.maxFailedAccessAttempts,
       lockoutDurationsMs: settings.lockoutDurationsMs,
     }),

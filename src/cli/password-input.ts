@@ -26,7 +26,9 @@ async function readOneLine(io: CliIo): Promise<string> {
     chunks.push(buffer);
   }
   // Only the line ending `echo` adds is removed: spaces are part of the password.
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (/[\r\n]/.test(text)) throw new CliError('the password on stdin must be a single line');
   return text;
 }

@@ -21,9 +21,7 @@ function parseOptions(command: Command, args: string[]) {
   try {
     return parseArgs({
       args,
-      options: Object.fromEntries(
-        Object.entries(options).map(([name, o]) => [name, { type: o.type, multiple: o.multiple === true }]),
-      ),
+      options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type, multiple: o.multiple === true }])),
       strict: true,
       allowPositionals: false,
     }).values;

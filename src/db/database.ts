@@ -116,7 +116,8 @@ type QueryCallback = (err: Error | null, result?: unknown) => void;
 function prepareStatements(connection: pg.Client, retire: (connection: pg.Client) => void): void {
   const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
   connection.query = ((config: unknown, ...rest: unknown[]) => {
-    const name = config && typeof config === 'object' && 'text' in config && !('name' in config) ? statementName(String(config.text)) : undefined;
+    const name =
+      config && typeof config === 'object' && 'text' in config && !('name' in config) ? statementName(String(config.text)) : undefined;
     if (!name) return query(config, ...rest);
     // The status after the previous statement: 'I' means this one runs in no transaction.
     const onItsOwn = connection.getTransactionStatus() === 'I';
@@ -222,7 +223,12 @@ async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config
       extensions: { citext },
       loadDataDir,
     });
-    const db = knex({ client: withDeleteCounts(ClientPGLite) as unknown as typeof ClientPGLite, connection: () => ({ pglite }), compileSqlOnError: false, log } as Knex.Config);
+    const db = knex({
+      client: withDeleteCounts(ClientPGLite) as unknown as typeof ClientPGLite,
+      connection: () => ({ pglite }),
+      compileSqlOnError: false,
+      log,
+    } as Knex.Config);
     return {
       knex: db,
       kind: 'pglite',

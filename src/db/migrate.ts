@@ -67,8 +67,7 @@ export async function migrateToLatest(knex: Knex, timeoutMs = 60_000): Promise<v
       return;
     } catch (err) {
       const e = err as { name?: string; code?: string };
-      const contended =
-        e.name === 'MigrationLocked' || ['23505', '42P07', '42710', '40P01'].includes(e.code ?? '');
+      const contended = e.name === 'MigrationLocked' || ['23505', '42P07', '42710', '40P01'].includes(e.code ?? '');
       if (!contended || Date.now() > deadline) throw err;
       await sleep(100 + Math.random() * 200);
     }

@@ -24,9 +24,7 @@ export interface ExternalLoginDeps {
 }
 
 export type CreateWithLoginResult =
-  | { outcome: 'Created'; user: User }
-  | { outcome: 'ConfirmationSent'; link: string }
-  | { outcome: 'LoginTaken' };
+  { outcome: 'Created'; user: User } | { outcome: 'ConfirmationSent'; link: string } | { outcome: 'LoginTaken' };
 
 const alreadyLinked = statusMessages.LoginAlreadyLinked;
 
@@ -74,7 +72,12 @@ export class ExternalLoginManager {
    * by email first. An address that already has an account gets a notice instead, and the page
    * looks the same, so nobody learns which addresses have accounts.
    */
-  async createUserWithLogin(email: string, login: ExternalLoginInfo, context?: AuditContext, options: { notifyExisting?: boolean } = {}): Promise<CreateWithLoginResult> {
+  async createUserWithLogin(
+    email: string,
+    login: ExternalLoginInfo,
+    context?: AuditContext,
+    options: { notifyExisting?: boolean } = {},
+  ): Promise<CreateWithLoginResult> {
     const { knex, store, logins, users, outbox, audit } = this.deps;
     const confirmed = login.emailVerified && login.email !== null && login.email.toLowerCase() === email.toLowerCase();
     try {
@@ -87,14 +90,30 @@ export class ExternalLoginManager {
           const notify = options.notifyExisting !== false;
           if (notify) {
             const mail = emails.externalLoginForExistingEmail(login.providerDisplayName ?? login.loginProvider, loginLink);
-            await outbox.enqueue(trx, { channel: 'email', recipient: existing.email, ...mail, userId: existing.id, purpose: 'ExternalLoginForExistingEmail' });
+            await outbox.enqueue(trx, {
+              channel: 'email',
+              recipient: existing.email,
+              ...mail,
+              userId: existing.id,
+              purpose: 'ExternalLoginForExistingEmail',
+            });
           }
-          await audit.record(trx, { userId: existing.id, type: 'ExternalRegistrationForExistingEmail', detail: { provider: login.loginProvider, notified: notify }, context });
+          await audit.record(trx, {
+            userId: existing.id,
+            type: 'ExternalRegistrationForExistingEmail',
+            detail: { provider: login.loginProvider, notified: notify },
+            context,
+          });
           return { outcome: 'ConfirmationSent', link: loginLink };
         }
         const user = await store.create(trx, { email, passwordHash: null, emailConfirmed: confirmed });
         await logins.add(trx, user.id, login);
-        await audit.record(trx, { userId: user.id, type: 'UserRegistered', detail: { provider: login.loginProvider, emailConfirmed: confirmed }, context });
+        await audit.record(trx, {
+          userId: user.id,
+          type: 'UserRegistered',
+          detail: { provider: login.loginProvider, emailConfirmed: confirmed },
+          context,
+        });
         await audit.record(trx, { userId: user.id, type: 'ExternalLoginAdded', detail: { provider: login.loginProvider }, context });
         if (confirmed) return { outcome: 'Created', user };
         return { outcome: 'ConfirmationSent', link: await users.issueConfirmationLink(trx, user) };
@@ -126,7 +145,12 @@ export class ExternalLoginManager {
       return { succeeded: true, value: user };
     } catch (err) {
       if (err instanceof LoginAlreadyLinkedError) {
-        await audit.record(knex, { userId, type: 'ExternalLoginAddRefused', detail: { provider: login.loginProvider, reason: 'LinkedElsewhere' }, context });
+        await audit.record(knex, {
+          userId,
+          type: 'ExternalLoginAddRefused',
+          detail: { provider: login.loginProvider, reason: 'LinkedElsewhere' },
+          context,
+        });
         return { succeeded: false, errors: [alreadyLinked] };
       }
       throw err;

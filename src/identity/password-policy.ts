@@ -8,9 +8,7 @@ export interface PasswordPolicyOptions {
 }
 
 // ~49,000 most common passwords, from zxcvbn-ts's maintained list (shipped with the app).
-const commonPasswords = new Set(
-  (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()),
-);
+const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
 
 /**
  * Returns the problems with a password, empty when it is acceptable. Length counts Unicode

@@ -51,7 +51,15 @@ export class PasswordResetManager {
       }
       const code = await this.generatePasswordResetToken(trx, user);
       const resetLink = users.link('/account/reset-password', { userId: user.id, code });
-      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.resetPassword(resetLink), secret: code, secretTtlMs: this.deps.resetTokenTtlMs, userId: user.id, purpose: 'ResetPassword' });
+      await outbox.enqueue(trx, {
+        channel: 'email',
+        recipient: user.email,
+        ...emails.resetPassword(resetLink),
+        secret: code,
+        secretTtlMs: this.deps.resetTokenTtlMs,
+        userId: user.id,
+        purpose: 'ResetPassword',
+      });
       await audit.record(trx, { userId: user.id, type: 'PasswordResetRequested', context });
       return resetLink;
     });
@@ -74,12 +82,24 @@ export class PasswordResetManager {
     const user = await knex.transaction(async (trx) => {
       const found = await store.findByEmail(trx, email);
       if (!found) return undefined;
-      const valid = await tokens.consume(trx, { userId: found.id, purpose: 'ResetPassword', target: found.email, securityStamp: found.securityStamp, secret: code });
+      const valid = await tokens.consume(trx, {
+        userId: found.id,
+        purpose: 'ResetPassword',
+        target: found.email,
+        securityStamp: found.securityStamp,
+        secret: code,
+      });
       if (!valid) return undefined;
       await store.setLockoutEnd(trx, found.id, null);
       if (!found.emailConfirmed) await this.confirmThroughReset(trx, found, context);
       const updated = await store.setPasswordHash(trx, found.id, hash);
-      await outbox.enqueue(trx, { channel: 'email', recipient: found.email, ...emails.passwordChanged(), userId: found.id, purpose: 'PasswordChangedNotice' });
+      await outbox.enqueue(trx, {
+        channel: 'email',
+        recipient: found.email,
+        ...emails.passwordChanged(),
+        userId: found.id,
+        purpose: 'PasswordChangedNotice',
+      });
       await audit.record(trx, { userId: found.id, type: 'PasswordReset', context });
       return updated;
     });
@@ -101,7 +121,12 @@ export class PasswordResetManager {
     await store.setEmailConfirmed(trx, user.id);
     await audit.record(trx, { userId: user.id, type: 'EmailConfirmed', detail: { through: 'PasswordReset' }, context });
     for (const login of await logins.removeAll(trx, user.id)) {
-      await audit.record(trx, { userId: user.id, type: 'ExternalLoginRemoved', detail: { provider: login.loginProvider, reason: 'LinkedBeforeEmailConfirmed' }, context });
+      await audit.record(trx, {
+        userId: user.id,
+        type: 'ExternalLoginRemoved',
+        detail: { provider: login.loginProvider, reason: 'LinkedBeforeEmailConfirmed' },
+        context,
+      });
     }
   }
 

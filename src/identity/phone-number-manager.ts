@@ -67,7 +67,13 @@ export class PhoneNumberManager {
 
   /** The owner hears of every change of number by email (ASVS 6.3.7). */
   private notify(trx: Knex.Transaction, user: User, change: 'added' | 'changed' | 'removed') {
-    return this.deps.outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.phoneNumberChanged(change), userId: user.id, purpose: 'PhoneNumberChangedNotice' });
+    return this.deps.outbox.enqueue(trx, {
+      channel: 'email',
+      recipient: user.email,
+      ...emails.phoneNumberChanged(change),
+      userId: user.id,
+      purpose: 'PhoneNumberChangedNotice',
+    });
   }
 
   async removePhoneNumber(userId: string, context?: AuditContext): Promise<User | undefined> {

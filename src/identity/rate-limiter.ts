@@ -57,7 +57,9 @@ export class RateLimiter {
        RETURNING key, count, expires_at`,
       keys.flatMap((key) => [key, now, new Date(now.getTime() + rules.get(key)!.windowMs)]),
     );
-    const counted = new Map((rows as Array<{ key: string; count: number | string; expires_at: Date | string }>).map((row) => [row.key, row]));
+    const counted = new Map(
+      (rows as Array<{ key: string; count: number | string; expires_at: Date | string }>).map((row) => [row.key, row]),
+    );
     return entries.map(([key, rule]) => {
       const row = counted.get(key)!;
       const count = Number(row.count);

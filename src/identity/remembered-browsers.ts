@@ -40,7 +40,9 @@ export class RememberedBrowsers {
     await knex.transaction(async (trx) => {
       // One row per browser; rows left from an older stamp are dead anyway.
       if (previousToken && TOKEN_FORMAT.test(previousToken)) {
-        await trx('remembered_browsers').where({ user_id: user.id, token_hash: this.hash(user.id, previousToken) }).delete();
+        await trx('remembered_browsers')
+          .where({ user_id: user.id, token_hash: this.hash(user.id, previousToken) })
+          .delete();
       }
       await trx('remembered_browsers').where({ user_id: user.id }).whereNot({ security_stamp: user.securityStamp }).delete();
       await trx('remembered_browsers').insert({
@@ -62,7 +64,8 @@ export class RememberedBrowsers {
     if (!token || !TOKEN_FORMAT.test(token)) return false;
     const expected = this.hash(user.id, token);
     // Looked up by a keyed hash of a 256-bit secret: the lookup's timing tells nothing usable.
-    const row = await this.deps.knex('remembered_browsers')
+    const row = await this.deps
+      .knex('remembered_browsers')
       .where({ user_id: user.id, token_hash: expected })
       .where('expires_at', '>', this.deps.clock())
       .first();
@@ -92,7 +95,9 @@ export class RememberedBrowsers {
     const { knex, audit } = this.deps;
     await knex.transaction(async (trx) => {
       if (!token || !TOKEN_FORMAT.test(token)) return;
-      const forgotten = await trx('remembered_browsers').where({ user_id: user.id, token_hash: this.hash(user.id, token) }).delete();
+      const forgotten = await trx('remembered_browsers')
+        .where({ user_id: user.id, token_hash: this.hash(user.id, token) })
+        .delete();
       // Forgetting a browser that was not remembered changes nothing, and records nothing.
       if (forgotten) await audit.record(trx, { userId: user.id, type: 'BrowserForgotten', context });
     });

@@ -13,8 +13,7 @@ export interface SecretKeys {
 }
 
 export function deriveSecretKeys(appSecret: string): SecretKeys {
-  const derive = (label: string) =>
-    Buffer.from(crypto.hkdfSync('sha256', appSecret, 'gatehouse', label, 32));
+  const derive = (label: string) => Buffer.from(crypto.hkdfSync('sha256', appSecret, 'gatehouse', label, 32));
   return {
     sessionCookie: derive('session-cookie').toString('base64url'),
     tokenHash: derive('token-hash'),

@@ -28,10 +28,7 @@ export interface SendCodeRequest {
   context?: AuditContext;
 }
 
-export type SendCodeResult =
-  | { status: 'Sent' }
-  | { status: 'NotDelivered' }
-  | { status: 'RateLimited'; retryAt: Date };
+export type SendCodeResult = { status: 'Sent' } | { status: 'NotDelivered' } | { status: 'RateLimited'; retryAt: Date };
 
 const HOUR = 3_600_000;
 
@@ -69,7 +66,12 @@ export class SecurityCodeSender {
       });
       await outbox.supersede(trx, user.id, purpose);
       const id = await outbox.enqueue(trx, this.messageFor(destination, code, user.id, purpose));
-      await audit.record(trx, { userId: user.id, type: 'SecurityCodeSent', detail: { purpose, provider, channel: destination.channel }, context });
+      await audit.record(trx, {
+        userId: user.id,
+        type: 'SecurityCodeSent',
+        detail: { purpose, provider, channel: destination.channel },
+        context,
+      });
       return id;
     });
     const status = await outbox.deliverNow(outboxId);

@@ -3,11 +3,7 @@ import type { Clock } from './clock.js';
 import { hmac, safeEqual } from './secret-keys.js';
 import type { Queryable } from './user-store.js';
 
-export type TokenPurpose =
-  | 'EmailConfirmation'
-  | 'ResetPassword'
-  | 'TwoFactor'
-  | 'PhoneNumberVerification';
+export type TokenPurpose = 'EmailConfirmation' | 'ResetPassword' | 'TwoFactor' | 'PhoneNumberVerification';
 
 export interface IssueTokenInput {
   userId: string;
@@ -61,10 +57,7 @@ export class TokenStore {
   async issue(db: Queryable, input: IssueTokenInput): Promise<string> {
     const secret = input.secret ?? randomUrlToken();
     const now = this.clock();
-    await db('user_tokens')
-      .where({ user_id: input.userId, purpose: input.purpose })
-      .whereNull('consumed_at')
-      .update({ consumed_at: now });
+    await db('user_tokens').where({ user_id: input.userId, purpose: input.purpose }).whereNull('consumed_at').update({ consumed_at: now });
     await db('user_tokens').insert({
       user_id: input.userId,
       purpose: input.purpose,
@@ -95,10 +88,7 @@ export class TokenStore {
     const matches = safeEqual(expected, row.token_hash);
     const stampMatches = safeEqual(input.securityStamp, row.security_stamp);
     if (!matches || !stampMatches) return false;
-    const used = await db('user_tokens')
-      .where({ id: row.id })
-      .whereNull('consumed_at')
-      .update({ consumed_at: this.clock() });
+    const used = await db('user_tokens').where({ id: row.id }).whereNull('consumed_at').update({ consumed_at: this.clock() });
     return used === 1;
   }
 
@@ -119,9 +109,6 @@ export class TokenStore {
 
   /** Voids every outstanding token of a purpose (e.g. the sign-in codes of a locked account). */
   async revoke(db: Queryable, userId: string, purpose: TokenPurpose): Promise<number> {
-    return db('user_tokens')
-      .where({ user_id: userId, purpose })
-      .whereNull('consumed_at')
-      .update({ consumed_at: this.clock() });
+    return db('user_tokens').where({ user_id: userId, purpose }).whereNull('consumed_at').update({ consumed_at: this.clock() });
   }
 }

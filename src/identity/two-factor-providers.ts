@@ -25,7 +25,5 @@ export function getValidTwoFactorProviders(user: User): TwoFactorProvider[] {
 /** Where a provider's code goes, or undefined when the user does not have that provider. */
 export function destinationFor(user: User, provider: string): CodeDestination | undefined {
   if (!getValidTwoFactorProviders(user).includes(provider as TwoFactorProvider)) return undefined;
-  return provider === PHONE_CODE
-    ? { channel: 'sms', target: user.phoneNumber! }
-    : { channel: 'email', target: user.email };
+  return provider === PHONE_CODE ? { channel: 'sms', target: user.phoneNumber! } : { channel: 'email', target: user.email };
 }

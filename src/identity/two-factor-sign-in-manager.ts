@@ -31,17 +31,10 @@ export interface PendingSignIn {
   securityStamp: string;
 }
 
-export type SendTwoFactorCodeResult =
-  | SendCodeResult
-  | { status: 'InvalidProvider' }
-  | { status: 'LockedOut' }
-  | { status: 'Expired' };
+export type SendTwoFactorCodeResult = SendCodeResult | { status: 'InvalidProvider' } | { status: 'LockedOut' } | { status: 'Expired' };
 
 export type TwoFactorSignInResult =
-  | { status: 'Succeeded'; user: User }
-  | { status: 'Failed' }
-  | { status: 'LockedOut' }
-  | { status: 'Expired' };
+  { status: 'Succeeded'; user: User } | { status: 'Failed' } | { status: 'LockedOut' } | { status: 'Expired' };
 
 /**
  * The second half of the sign-in conversation (ASP.NET Identity's SignInManager two-factor
@@ -131,9 +124,20 @@ export class TwoFactorSignInManager {
       await tokens.revoke(trx, user.id, 'TwoFactor');
       if (!started) return false;
       const lockoutMs = started.lockoutEnd.getTime() - now.getTime();
-      await audit.record(trx, { userId: user.id, type: 'LockedOut', detail: { reason: 'TwoFactor', lockoutMs, series: started.series }, context });
+      await audit.record(trx, {
+        userId: user.id,
+        type: 'LockedOut',
+        detail: { reason: 'TwoFactor', lockoutMs, series: started.series },
+        context,
+      });
       if (started.series !== NOTICE_AT_LOCKOUT) return false;
-      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.twoFactorLockedOut(), userId: user.id, purpose: 'LockoutNotice' });
+      await outbox.enqueue(trx, {
+        channel: 'email',
+        recipient: user.email,
+        ...emails.twoFactorLockedOut(),
+        userId: user.id,
+        purpose: 'LockoutNotice',
+      });
       return true;
     });
     if (noticed) outbox.kick();
@@ -153,7 +157,13 @@ export class TwoFactorSignInManager {
       // Turning it on with nowhere to send a code would lock the user out of their own account.
       if (!user || (enabled && getValidTwoFactorProviders(user).length === 0)) return undefined;
       const changed = await store.setTwoFactorEnabled(trx, userId, enabled);
-      await outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.twoFactorChanged(enabled), userId, purpose: 'TwoFactorChangedNotice' });
+      await outbox.enqueue(trx, {
+        channel: 'email',
+        recipient: user.email,
+        ...emails.twoFactorChanged(enabled),
+        userId,
+        purpose: 'TwoFactorChangedNotice',
+      });
       await audit.record(trx, { userId, type: enabled ? 'TwoFactorEnabled' : 'TwoFactorDisabled', context });
       return changed;
     });

@@ -75,7 +75,12 @@ export class UserManager {
    * paths hash a password and send one email, so the response reveals nothing. Returns the
    * link that went out, for demo mode.
    */
-  async register(email: string, password: string, context?: AuditContext, options: { notifyExisting?: boolean } = {}): Promise<IdentityResult<{ link: string }>> {
+  async register(
+    email: string,
+    password: string,
+    context?: AuditContext,
+    options: { notifyExisting?: boolean } = {},
+  ): Promise<IdentityResult<{ link: string }>> {
     const errors = this.validatePassword(password);
     if (errors.length) return { succeeded: false, errors };
     const passwordHash = await this.deps.hasher.hash(password);
@@ -111,8 +116,14 @@ export class UserManager {
       await this.deps.outbox.enqueue(trx, { ...recipient, ...mail, purpose: 'AlreadyRegistered' });
       return;
     }
-    const confirmLink = this.link('/account/confirm-email', { userId: existing.id, code: await this.generateEmailConfirmationToken(trx, existing) });
-    const resetLink = this.link('/account/reset-password', { userId: existing.id, code: await this.generatePasswordResetToken(trx, existing) });
+    const confirmLink = this.link('/account/confirm-email', {
+      userId: existing.id,
+      code: await this.generateEmailConfirmationToken(trx, existing),
+    });
+    const resetLink = this.link('/account/reset-password', {
+      userId: existing.id,
+      code: await this.generatePasswordResetToken(trx, existing),
+    });
     const mail = emails.unconfirmedAccountNotice(confirmLink, resetLink);
     // One secret column per message: the stretch of the body from the first link to the end of
     // the second holds both codes, and is what gets redacted once the mail is delivered, or
@@ -193,7 +204,10 @@ export class UserManager {
     return this.deps.knex.transaction(async (trx) => {
       const deleted = await this.deps.store.deleteUnconfirmedCreatedBefore(trx, cutoff);
       for (const account of deleted) {
-        await this.deps.audit.record(trx, { type: 'UnconfirmedAccountDeleted', detail: { userId: account.id, createdAt: account.createdAt.toISOString() } });
+        await this.deps.audit.record(trx, {
+          type: 'UnconfirmedAccountDeleted',
+          detail: { userId: account.id, createdAt: account.createdAt.toISOString() },
+        });
       }
       return deleted.length;
     });
@@ -215,7 +229,12 @@ export class UserManager {
           lockoutEnabled: options.lockoutEnabled,
         });
         for (const role of options.roles ?? []) await this.deps.store.addToRole(trx, created.id, role);
-        await this.deps.audit.record(trx, { userId: created.id, type: 'UserCreatedByAdmin', detail: { roles: options.roles ?? [] }, context: options.context });
+        await this.deps.audit.record(trx, {
+          userId: created.id,
+          type: 'UserCreatedByAdmin',
+          detail: { roles: options.roles ?? [] },
+          context: options.context,
+        });
         return created;
       });
       return { succeeded: true, value: user };
@@ -271,13 +290,24 @@ export class UserManager {
     return this.storeNewPassword(user, newPassword, 'PasswordChanged', context);
   }
 
-  async storeNewPassword(user: User, newPassword: string, event: 'PasswordChanged' | 'PasswordSet' | 'PasswordReset', context?: AuditContext): Promise<IdentityResult<User>> {
+  async storeNewPassword(
+    user: User,
+    newPassword: string,
+    event: 'PasswordChanged' | 'PasswordSet' | 'PasswordReset',
+    context?: AuditContext,
+  ): Promise<IdentityResult<User>> {
     const errors = this.validatePassword(newPassword);
     if (errors.length) return { succeeded: false, errors };
     const hash = await this.deps.hasher.hash(newPassword);
     const updated = await this.deps.knex.transaction(async (trx) => {
       const changed = await this.deps.store.setPasswordHash(trx, user.id, hash);
-      await this.deps.outbox.enqueue(trx, { channel: 'email', recipient: user.email, ...emails.passwordChanged(), userId: user.id, purpose: 'PasswordChangedNotice' });
+      await this.deps.outbox.enqueue(trx, {
+        channel: 'email',
+        recipient: user.email,
+        ...emails.passwordChanged(),
+        userId: user.id,
+        purpose: 'PasswordChangedNotice',
+      });
       await this.deps.audit.record(trx, { userId: user.id, type: event, context });
       return changed!;
     });

@@ -61,8 +61,7 @@ export function toUser(row: Record<string, unknown>): User {
   };
 }
 
-const isUuid = (id: string) =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /**
  * All SQL about users. Every method takes the queryable to run on, so callers can pass a
@@ -115,12 +114,7 @@ export class UserStore {
     return Number(n);
   }
 
-  private async update(
-    db: Queryable,
-    id: string,
-    changes: Record<string, unknown>,
-    rotateStamp: boolean,
-  ): Promise<User | undefined> {
+  private async update(db: Queryable, id: string, changes: Record<string, unknown>, rotateStamp: boolean): Promise<User | undefined> {
     const [row] = await db('users')
       .where({ id })
       .update({
@@ -178,10 +172,7 @@ export class UserStore {
     const [row] = await db('users')
       .where({ id })
       .update({
-        access_failed_count: db.raw(
-          'CASE WHEN lockout_end > ? THEN access_failed_count ELSE access_failed_count + 1 END',
-          [now],
-        ),
+        access_failed_count: db.raw('CASE WHEN lockout_end > ? THEN access_failed_count ELSE access_failed_count + 1 END', [now]),
       })
       .returning(['access_failed_count', 'lockout_end']);
     if (!row) return undefined;
@@ -195,7 +186,12 @@ export class UserStore {
    * instances can neither skip nor double a step. Returns the step and its end to the one
    * caller that started it, undefined to the others.
    */
-  async lockOutUnlessLockedOut(db: Queryable, id: string, now: Date, durationsMs: readonly number[]): Promise<{ series: number; lockoutEnd: Date } | undefined> {
+  async lockOutUnlessLockedOut(
+    db: Queryable,
+    id: string,
+    now: Date,
+    durationsMs: readonly number[],
+  ): Promise<{ series: number; lockoutEnd: Date } | undefined> {
     if (durationsMs.length === 0 || durationsMs.some((ms) => !Number.isSafeInteger(ms) || ms <= 0)) {
       throw new Error('lockout durations must be positive whole milliseconds');
     }
@@ -227,12 +223,15 @@ export class UserStore {
   async deleteUnconfirmedCreatedBefore(db: Queryable, cutoff: Date, limit = 500): Promise<Array<{ id: string; createdAt: Date }>> {
     const rows = await db('users')
       .whereIn('id', (q) =>
-        q.select('u.id').from('users as u')
+        q
+          .select('u.id')
+          .from('users as u')
           .where('u.email_confirmed', false)
           .where('u.created_at', '<', cutoff)
           .whereNotExists((l) => l.select(db.raw('1')).from('user_logins as l').whereRaw('l.user_id = u.id'))
           .whereNotExists((r) => r.select(db.raw('1')).from('user_roles as r').whereRaw('r.user_id = u.id'))
-          .limit(limit))
+          .limit(limit),
+      )
       .where('email_confirmed', false)
       .delete()
       .returning(['id', 'created_at']);

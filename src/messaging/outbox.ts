@@ -79,6 +79,17 @@ export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'recorded' | 'failed
  * instances never send one message twice. Without a provider the row is only recorded: that
  * is demo mode, where the page shows the code.
  */
+/** The columns of a claimed `outbox` row that delivery reads. */
+interface OutboxRow {
+  id: number;
+  attempts: number | string;
+  channel: 'email' | 'sms';
+  recipient: string;
+  subject: string | null;
+  body: string;
+  provider: string | null;
+}
+
 export class Outbox {
   private running: Promise<void> | undefined;
   private again = false;
@@ -167,7 +178,10 @@ export class Outbox {
         .skipLocked();
       if (rows.length === 0) return [];
       await trx('outbox')
-        .whereIn('id', rows.map((r) => r.id))
+        .whereIn(
+          'id',
+          rows.map((r) => r.id),
+        )
         .update({ status: 'sending', attempts: trx.raw('attempts + 1'), next_attempt_at: lease });
       return rows;
     });
@@ -183,7 +197,7 @@ export class Outbox {
    * just before its send, if this instance still holds it; the attempt count is the claim (any
    * later claim increments it), so a row taken over is left to its new owner, not sent twice.
    */
-  private async renewClaim(row: Record<string, any>): Promise<boolean> {
+  private async renewClaim(row: OutboxRow): Promise<boolean> {
     const { knex, clock, timeoutMs } = this.options;
     const renewed = await knex('outbox')
       .where({ id: row.id, status: 'sending', attempts: Number(row.attempts) + 1 })
@@ -192,7 +206,7 @@ export class Outbox {
     return renewed.length === 1;
   }
 
-  private async deliver(row: Record<string, any>): Promise<void> {
+  private async deliver(row: OutboxRow): Promise<void> {
     const { knex, clock, emailSender, smsSender, logger } = this.options;
     // Our claim's attempt count: the outcome is recorded only while the claim is still ours.
     const attempts = Number(row.attempts) + 1;
@@ -256,7 +270,7 @@ export class Outbox {
     }
   }
 
-  private async claim(id: number): Promise<Record<string, any> | undefined> {
+  private async claim(id: number): Promise<OutboxRow | undefined> {
     const { knex, clock, timeoutMs } = this.options;
     const lease = new Date(clock().getTime() + timeoutMs * 3);
     return knex.transaction(async (trx) => {

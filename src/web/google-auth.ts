@@ -32,9 +32,7 @@ export interface ExternalAuthRequest extends ExternalAuthIntent {
   startedAt: number;
 }
 
-export type ExternalAuthOutcome =
-  | { ok: true; login: ExternalLoginInfo; intent: ExternalAuthIntent }
-  | { ok: false; reason: string };
+export type ExternalAuthOutcome = { ok: true; login: ExternalLoginInfo; intent: ExternalAuthIntent } | { ok: false; reason: string };
 
 export interface GoogleAuth {
   providers: Array<{ name: string; displayName: string }>;

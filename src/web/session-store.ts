@@ -139,10 +139,13 @@ export class KnexSessionStore extends session.Store {
       .insert(row)
       .onConflict('sid')
       .merge(['user_id', 'data', 'expires'])
-      .then(() => {
-        this.rememberWrite(sid, data);
-        callback?.();
-      }, (err) => callback?.(err));
+      .then(
+        () => {
+          this.rememberWrite(sid, data);
+          callback?.();
+        },
+        (err) => callback?.(err),
+      );
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: Callback): void {
@@ -150,10 +153,13 @@ export class KnexSessionStore extends session.Store {
     this.knex('sessions')
       .where({ sid })
       .update({ expires: this.expiresFor(sess) })
-      .then(() => {
-        this.rememberWrite(sid);
-        callback?.();
-      }, (err) => callback?.(err));
+      .then(
+        () => {
+          this.rememberWrite(sid);
+          callback?.();
+        },
+        (err) => callback?.(err),
+      );
   }
 
   override destroy(sid: string, callback?: Callback): void {
@@ -161,7 +167,10 @@ export class KnexSessionStore extends session.Store {
     this.knex('sessions')
       .where({ sid })
       .delete()
-      .then(() => callback?.(), (err) => callback?.(err));
+      .then(
+        () => callback?.(),
+        (err) => callback?.(err),
+      );
   }
 
   async pruneExpired(): Promise<number> {

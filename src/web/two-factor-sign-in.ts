@@ -22,7 +22,13 @@ export interface FirstFactorPassed {
  * id, granting nothing else) and the user goes on to Send Code. Used by password and external
  * sign-in alike, so no first factor can skip the second.
  */
-export async function signInOrTwoFactor(services: Services, req: Request, res: Response, user: User, step: FirstFactorPassed): Promise<void> {
+export async function signInOrTwoFactor(
+  services: Services,
+  req: Request,
+  res: Response,
+  user: User,
+  step: FirstFactorPassed,
+): Promise<void> {
   const now = services.clock().getTime();
   const token = readRememberBrowserCookie(req, services.config.env === 'production');
   if (token && (await services.rememberedBrowsers.isTwoFactorClientRemembered(user, token))) {
@@ -30,7 +36,12 @@ export async function signInOrTwoFactor(services: Services, req: Request, res: R
     await establishSession(req, user, { rememberMe: step.rememberMe, now, persistentMs: step.persistentMs });
     return res.redirect(303, safeLocalUrl(step.returnUrl));
   }
-  await startPendingTwoFactor(req, user, { rememberMe: step.rememberMe, returnUrl: safeLocalUrl(step.returnUrl), method: step.method, now });
+  await startPendingTwoFactor(req, user, {
+    rememberMe: step.rememberMe,
+    returnUrl: safeLocalUrl(step.returnUrl),
+    method: step.method,
+    now,
+  });
   const query = new URLSearchParams({ returnUrl: safeLocalUrl(step.returnUrl), rememberMe: String(step.rememberMe) });
   res.redirect(303, `/account/send-code?${query}`);
 }

@@ -29,7 +29,9 @@ describe('start-up migrations from several instances at once', () => {
       const results = await Promise.allSettled(pools.map((pool) => migrateToLatest(pool.knex, 15_000)));
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
       expect(failures, `round ${round + 1}`).toEqual([]);
-      expect(await db.knex('knex_migrations').select('name', 'batch').orderBy('id')).toEqual(migrationNames.map((name) => ({ name, batch: 1 })));
+      expect(await db.knex('knex_migrations').select('name', 'batch').orderBy('id')).toEqual(
+        migrationNames.map((name) => ({ name, batch: 1 })),
+      );
       expect(await db.knex('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
       // The schema is usable from every instance.
       for (const pool of pools) expect(await pool.knex('users').count('* as n')).toEqual([{ n: 0 }]);

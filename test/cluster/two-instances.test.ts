@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrationNames } from '../../src/db/migrate.js';
 import {
-  Browser, createClusterDatabase, demoCodeOnVerifyPage, enableTwoFactorWithPhone, passwordStep, registerConfirmed,
-  sendCode, signIn, startCluster, verifyCode, wrongCode, type Cluster, type ClusterDatabase, type Instance,
+  Browser,
+  createClusterDatabase,
+  demoCodeOnVerifyPage,
+  enableTwoFactorWithPhone,
+  passwordStep,
+  registerConfirmed,
+  sendCode,
+  signIn,
+  startCluster,
+  verifyCode,
+  wrongCode,
+  type Cluster,
+  type ClusterDatabase,
+  type Instance,
 } from '../helpers/cluster.js';
 import { PASSWORD } from '../helpers/setup.js';
 
@@ -98,7 +110,7 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
     expect(await db.knex('sessions').where({ user_id: await userId('shared@example.com') })).toHaveLength(0);
   });
 
-  it('a password change on A ends the session on B at its next request; A\'s own session stays signed in', async () => {
+  it("a password change on A ends the session on B at its next request; A's own session stays signed in", async () => {
     const email = 'changer@example.com';
     await registerConfirmed(B, email);
     const onA = await signIn(A, email);
@@ -159,7 +171,10 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
     expect(await audits(id, 'LockedOut')).toBe(1);
 
     // The right code is refused on either instance, in the sign-ins started before the lock.
-    for (const [instance, browser] of [[A, waitingOnA], [B, waitingOnB]] as const) {
+    for (const [instance, browser] of [
+      [A, waitingOnA],
+      [B, waitingOnB],
+    ] as const) {
       const res = await verifyCode(instance, browser, right);
       expect(res.status).toBe(200);
       expect(res.text).toContain('Locked out.');
@@ -171,7 +186,10 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
     expect(await audits(id, 'SignedIn')).toBe(1); // the set-up sign-in only
 
     // The lock lives in the database only: once it is over there, B lets a right code in.
-    await db.knex('users').where({ id }).update({ lockout_end: new Date(Date.now() - 1000) });
+    await db
+      .knex('users')
+      .where({ id })
+      .update({ lockout_end: new Date(Date.now() - 1000) });
     const after = await pendingWithCode(B, email);
     const ok = await verifyCode(B, after, await latestCode('+41795550101'));
     expect(ok.status).toBe(303);
@@ -183,14 +201,24 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
     const phone = '+41795550102';
     const id = await twoFactorAccount(email, '+41 79 555 01 02');
     // Four pending sign-ins, two started on each instance (five codes to the number: the limit).
-    const pending = [await pendingWithCode(A, email), await pendingWithCode(B, email), await pendingWithCode(A, email), await pendingWithCode(B, email)];
+    const pending = [
+      await pendingWithCode(A, email),
+      await pendingWithCode(B, email),
+      await pendingWithCode(A, email),
+      await pendingWithCode(B, email),
+    ];
     const right = await latestCode(phone);
     const tokens = await Promise.all(pending.map((browser) => browser.csrf(A, '/account/login')));
 
     // Guess i goes to instance A or B in turn, through each pending sign-in in turn.
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        pending[i % 4].postWithToken(i % 2 ? B : A, '/account/verify-code', { provider: 'Phone Code', code: wrongCode(right, i + 1) }, tokens[i % 4]),
+        pending[i % 4].postWithToken(
+          i % 2 ? B : A,
+          '/account/verify-code',
+          { provider: 'Phone Code', code: wrongCode(right, i + 1) },
+          tokens[i % 4],
+        ),
       ),
     );
     const invalid = responses.filter((r) => r.status === 200 && r.text.includes('Invalid code.')).length;

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium } from '../helpers/browser.js';
 import { PASSWORD, registerConfirmed } from '../helpers/setup.js';
-import { checkPage, checkPhoneAndDesktop, DESKTOP, PHONE, signInWithPassword, startBrowserWorld, type BrowserWorld } from './browser-world.js';
+import {
+  checkPage,
+  checkPhoneAndDesktop,
+  DESKTOP,
+  PHONE,
+  signInWithPassword,
+  startBrowserWorld,
+  type BrowserWorld,
+} from './browser-world.js';
 
 const NEW_PASSWORD = 'changed on the phone 2024';
 

@@ -51,7 +51,9 @@ describe.runIf(hasChromium())('journey: sign in with Google (a loopback OAuth se
     expect(google.tokenRequests).toHaveLength(2); // two real round trips through the provider
     const user = await world.knex('users').where({ email: person.email }).first();
     expect(user).toMatchObject({ email_confirmed: true, password_hash: null });
-    expect(await world.knex('user_logins').where({ user_id: user.id })).toMatchObject([{ login_provider: 'Google', provider_key: person.sub }]);
+    expect(await world.knex('user_logins').where({ user_id: user.id })).toMatchObject([
+      { login_provider: 'Google', provider_key: person.sub },
+    ]);
     await context.close();
   });
 });

@@ -10,7 +10,10 @@ describe.runIf(hasChromium())('journey: register, confirm, sign in, sign off', (
   });
   afterAll(() => world?.dispose());
 
-  for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+  for (const [label, viewport] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
     it(`works in a browser on a ${label}`, async () => {
       const email = `journey-${label}@example.com`;
       const docs = label === 'desktop';

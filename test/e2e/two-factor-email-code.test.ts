@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium } from '../helpers/browser.js';
 import { PASSWORD, registerConfirmed } from '../helpers/setup.js';
-import { checkPage, checkPhoneAndDesktop, logOff, PHONE, signInWithPassword, startBrowserWorld, type BrowserWorld } from './browser-world.js';
+import {
+  checkPage,
+  checkPhoneAndDesktop,
+  logOff,
+  PHONE,
+  signInWithPassword,
+  startBrowserWorld,
+  type BrowserWorld,
+} from './browser-world.js';
 
 describe.runIf(hasChromium())('journey: two-factor sign-in with an emailed code', () => {
   let world: BrowserWorld;

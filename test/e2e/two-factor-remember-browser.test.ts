@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium } from '../helpers/browser.js';
 import { PASSWORD, registerConfirmed, signedInAgent } from '../helpers/setup.js';
 import { addConfirmedPhone, relaxedSendLimits } from '../helpers/two-factor.js';
-import { checkPage, checkPhoneAndDesktop, logOff, PHONE, signInWithPassword, startBrowserWorld, type BrowserWorld } from './browser-world.js';
+import {
+  checkPage,
+  checkPhoneAndDesktop,
+  logOff,
+  PHONE,
+  signInWithPassword,
+  startBrowserWorld,
+  type BrowserWorld,
+} from './browser-world.js';
 
 describe.runIf(hasChromium())('journey: two-factor sign-in by SMS, and a remembered browser', () => {
   let world: BrowserWorld;

@@ -65,19 +65,22 @@ export async function startFakeGoogle(port = 0): Promise<FakeGoogle> {
     codes.set(code, { user: nextUser, redirectUri: query.get('redirect_uri') ?? '', used: false });
   });
 
-  server.service.on('beforeResponse', (response: { statusCode: number; body: Record<string, unknown> }, req: IncomingMessage & { body: Record<string, unknown> }) => {
-    const body = req.body;
-    tokenRequests.push(body);
-    const issued = codes.get(String(body.code));
-    const clientOk = body.client_id === GOOGLE_CLIENT_ID && body.client_secret === GOOGLE_CLIENT_SECRET;
-    if (!issued || issued.used || !clientOk || body.redirect_uri !== issued.redirectUri) {
-      response.statusCode = 400;
-      response.body = { error: 'invalid_grant', error_description: 'Bad Request' };
-      return;
-    }
-    issued.used = true;
-    tokens.set(String(response.body.access_token), issued.user);
-  });
+  server.service.on(
+    'beforeResponse',
+    (response: { statusCode: number; body: Record<string, unknown> }, req: IncomingMessage & { body: Record<string, unknown> }) => {
+      const body = req.body;
+      tokenRequests.push(body);
+      const issued = codes.get(String(body.code));
+      const clientOk = body.client_id === GOOGLE_CLIENT_ID && body.client_secret === GOOGLE_CLIENT_SECRET;
+      if (!issued || issued.used || !clientOk || body.redirect_uri !== issued.redirectUri) {
+        response.statusCode = 400;
+        response.body = { error: 'invalid_grant', error_description: 'Bad Request' };
+        return;
+      }
+      issued.used = true;
+      tokens.set(String(response.body.access_token), issued.user);
+    },
+  );
 
   server.service.on('beforeUserinfo', (response: { statusCode: number; body: unknown }, req: IncomingMessage) => {
     const user = tokens.get(bearer(req) ?? '');

@@ -57,9 +57,7 @@ export async function startRecordingServer<Body>(fake: {
       res.writeHead(reply.status, reply.headers).end();
       return;
     }
-    res
-      .writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers })
-      .end(JSON.stringify(reply.body));
+    res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
   });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

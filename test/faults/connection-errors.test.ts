@@ -20,11 +20,17 @@ const lostDatabase: [string, Error][] = [
   ['the server shutting down (57P01)', withCode('terminating connection due to administrator command', '57P01')],
   ['the server not accepting connections yet (57P03)', withCode('the database system is shutting down', '57P03')],
   ['the connection ending mid-query', new Error('insert into "users" ... - Connection terminated unexpectedly')],
-  ['the ROLLBACK after the connection dropped in a transaction', new Error('ROLLBACK - Client has encountered a connection error and is not queryable')],
+  [
+    'the ROLLBACK after the connection dropped in a transaction',
+    new Error('ROLLBACK - Client has encountered a connection error and is not queryable'),
+  ],
   ['a query on a client that was closed', new Error('Client was closed and is not queryable')],
   ['a query the server never answers', new Error('select "data" from "sessions" ... - Query read timeout')],
   ['a connection the server never answers', new Error('timeout expired')],
-  ['no free connection in the pool', Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' })],
+  [
+    'no free connection in the pool',
+    Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }),
+  ],
   ['the embedded database closed', new Error('PGlite is closed')],
 ];
 

@@ -3,7 +3,13 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { emailsOfUsers, partlyWrittenAccounts } from '../helpers/account-invariants.js';
 import {
-  openForm, outcomeOf, registerConfirmedRemote, registration, remoteBrowser, signedInRemote, submit,
+  openForm,
+  outcomeOf,
+  registerConfirmedRemote,
+  registration,
+  remoteBrowser,
+  signedInRemote,
+  submit,
   type Outcome,
 } from '../helpers/remote-browser.js';
 import { confirmByButton, demoLinkFrom, localPath, PASSWORD } from '../helpers/setup.js';
@@ -27,7 +33,9 @@ export async function crashDuringBurst(target: CrashTarget): Promise<void> {
     const browser = remoteBrowser(base);
     return { browser, csrf: await openForm(browser, page) };
   };
-  const registrations = await Promise.all(Array.from({ length: REGISTRATIONS }, (_, i) => open('/account/register').then((f) => ({ ...f, email: `crash-${i}@example.com` }))));
+  const registrations = await Promise.all(
+    Array.from({ length: REGISTRATIONS }, (_, i) => open('/account/register').then((f) => ({ ...f, email: `crash-${i}@example.com` }))),
+  );
   const signIns = await Promise.all([...confirmed, ...confirmed].map((email) => open('/account/login').then((f) => ({ ...f, email }))));
 
   // Sign-ins sent between the registrations, so both are under way when the process dies.
@@ -43,7 +51,8 @@ export async function crashDuringBurst(target: CrashTarget): Promise<void> {
   const registeredPromises = registrations.map((f, i) => {
     const done = watch(outcomeOf(submit(f.browser, '/account/register', f.csrf, registration(f.email))));
     const s = signIns[Math.floor(i / 2)];
-    if (i % 2 === 1 && s) signedInPromises.push(watch(outcomeOf(submit(s.browser, '/account/login', s.csrf, { email: s.email, password: PASSWORD }))));
+    if (i % 2 === 1 && s)
+      signedInPromises.push(watch(outcomeOf(submit(s.browser, '/account/login', s.csrf, { email: s.email, password: PASSWORD }))));
     return done;
   });
   await enoughAnswered;
@@ -86,5 +95,7 @@ export async function crashDuringBurst(target: CrashTarget): Promise<void> {
     // Nothing was sent on the way down, and nothing is stuck half-claimed.
     expect(await db('outbox').whereNotIn('status', ['recorded'])).toEqual([]);
   });
-  console.log(`[kill -9 on ${target.kind}] registrations ${registered.map((o) => o.status).join(',')}; sign-ins ${signedIn.map((o) => o.status).join(',')}`);
+  console.log(
+    `[kill -9 on ${target.kind}] registrations ${registered.map((o) => o.status).join(',')}; sign-ins ${signedIn.map((o) => o.status).join(',')}`,
+  );
 }

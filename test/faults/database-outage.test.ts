@@ -6,8 +6,14 @@ import { startAppProcess, type AppProcess } from '../helpers/app-process.js';
 import { emailsOfUsers, partlyWrittenAccounts } from '../helpers/account-invariants.js';
 import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import {
-  openForm, outcomeOf, registerConfirmedRemote, registration, remoteBrowser, signedInRemote, submit,
-  type Outcome, type RemoteBrowser,
+  openForm,
+  outcomeOf,
+  registerConfirmedRemote,
+  registration,
+  remoteBrowser,
+  signedInRemote,
+  submit,
+  type Outcome,
 } from '../helpers/remote-browser.js';
 import { PASSWORD } from '../helpers/setup.js';
 
@@ -58,7 +64,9 @@ async function healthWithin(ms: number, expected: number): Promise<Outcome> {
 describe('when the database server goes down and comes back', () => {
   it('answers 503 during the outage, recovers without a restart, and loses or half-writes nothing', async () => {
     const base = app.baseUrl;
-    const confirmed = await Promise.all(['keeper', 'burst-in-0', 'burst-in-1'].map((n) => registerConfirmedRemote(base, `${n}@example.com`)));
+    const confirmed = await Promise.all(
+      ['keeper', 'burst-in-0', 'burst-in-1'].map((n) => registerConfirmedRemote(base, `${n}@example.com`)),
+    );
     const keeper = await signedInRemote(base, confirmed[0]);
     expect((await keeper.get('/manage')).status).toBe(200);
 
@@ -67,7 +75,9 @@ describe('when the database server goes down and comes back', () => {
       const browser = remoteBrowser(base);
       return { browser, csrf: await openForm(browser, path) };
     };
-    const burstRegistrations = await Promise.all(Array.from({ length: 6 }, (_, i) => prepare('/account/register').then((f) => ({ ...f, email: `burst-${i}@example.com` }))));
+    const burstRegistrations = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => prepare('/account/register').then((f) => ({ ...f, email: `burst-${i}@example.com` }))),
+    );
     const burstSignIns = await Promise.all(confirmed.slice(1).map((email) => prepare('/account/login').then((f) => ({ ...f, email }))));
     const late = await prepare('/account/register');
     const lateSignIn = await prepare('/account/login');

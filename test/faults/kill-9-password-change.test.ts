@@ -1,7 +1,13 @@
 import argon2 from 'argon2';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  openForm, outcomeOf, registerConfirmedRemote, remoteBrowser, signedInRemote, submit, type Outcome,
+  openForm,
+  outcomeOf,
+  registerConfirmedRemote,
+  remoteBrowser,
+  signedInRemote,
+  submit,
+  type Outcome,
 } from '../helpers/remote-browser.js';
 import { csrfFrom, PASSWORD } from '../helpers/setup.js';
 import type { AppProcess } from '../helpers/app-process.js';
@@ -24,19 +30,26 @@ describe('kill -9 of the app during password changes', () => {
     apps.push(first);
     const base = first.baseUrl;
     const emails = await Promise.all(Array.from({ length: USERS }, (_, i) => registerConfirmedRemote(base, `changer-${i}@example.com`)));
-    const changers = await Promise.all(emails.map(async (email) => {
-      const browser = await signedInRemote(base, email);
-      // The route must answer: a missing one fails here rather than skipping the test.
-      const form = await browser.get('/manage/change-password');
-      expect(form.status, 'GET /manage/change-password').toBe(200);
-      return { email, browser, csrf: csrfFrom(form.text), other: await signedInRemote(base, email) };
-    }));
+    const changers = await Promise.all(
+      emails.map(async (email) => {
+        const browser = await signedInRemote(base, email);
+        // The route must answer: a missing one fails here rather than skipping the test.
+        const form = await browser.get('/manage/change-password');
+        expect(form.status, 'GET /manage/change-password').toBe(200);
+        return { email, browser, csrf: csrfFrom(form.text), other: await signedInRemote(base, email) };
+      }),
+    );
 
     let killNow!: () => void;
     const oneAnswered = new Promise<void>((resolve) => (killNow = resolve));
     const inFlight = changers.map((c) =>
-      outcomeOf(submit(c.browser, '/manage/change-password', c.csrf, { oldPassword: PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }))
-        .then((o: Outcome) => (typeof o.status === 'number' && killNow(), o)),
+      outcomeOf(
+        submit(c.browser, '/manage/change-password', c.csrf, {
+          oldPassword: PASSWORD,
+          newPassword: NEW_PASSWORD,
+          confirmPassword: NEW_PASSWORD,
+        }),
+      ).then((o: Outcome) => (typeof o.status === 'number' && killNow(), o)),
     );
     await oneAnswered;
     await killHard(first);
@@ -49,7 +62,10 @@ describe('kill -9 of the app during password changes', () => {
     try {
       for (const [i, c] of changers.entries()) {
         const browser = remoteBrowser(base);
-        const res = await submit(browser, '/account/login', await openForm(browser, '/account/login'), { email: c.email, password: NEW_PASSWORD });
+        const res = await submit(browser, '/account/login', await openForm(browser, '/account/login'), {
+          email: c.email,
+          password: NEW_PASSWORD,
+        });
         const onNew = res.status === 303;
         changedOnServer.push(onNew);
         if (changed[i].status === 303) {
@@ -74,6 +90,8 @@ describe('kill -9 of the app during password changes', () => {
         expect(await db('outbox').where({ user_id: user.id, purpose: 'PasswordChangedNotice' })).toHaveLength(onNew ? 1 : 0);
       }
     });
-    console.log(`[kill -9 during password changes on ${target.kind}] ${changed.map((o) => o.status).join(',')}; on the new password after restart: ${changedOnServer.join(',')}`);
+    console.log(
+      `[kill -9 during password changes on ${target.kind}] ${changed.map((o) => o.status).join(',')}; on the new password after restart: ${changedOnServer.join(',')}`,
+    );
   }, 180_000);
 });

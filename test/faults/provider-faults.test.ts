@@ -31,8 +31,7 @@ beforeEach(() => {
 const outboxRow = (recipient: string) => world.knex('outbox').where({ recipient }).orderBy('id', 'desc').first();
 const recipientOf = (request: RecordedSendGridRequest) =>
   (request.body as { personalizations: { to: { email: string }[] }[] }).personalizations[0].to[0].email;
-const textOf = (request: RecordedSendGridRequest) =>
-  (request.body as { content: { type: string; value: string }[] }).content[0].value;
+const textOf = (request: RecordedSendGridRequest) => (request.body as { content: { type: string; value: string }[] }).content[0].value;
 
 /** Registers through the page; the response comes back before the mail is attempted. */
 async function register(email: string) {
@@ -48,7 +47,12 @@ async function register(email: string) {
 function secondInstance(db: Knex) {
   return new Outbox({
     knex: db,
-    emailSender: createSendGridEmailSender({ apiKey: 'SG.faults', from: 'Gatehouse <no-reply@gatehouse.test>', baseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS }),
+    emailSender: createSendGridEmailSender({
+      apiKey: 'SG.faults',
+      from: 'Gatehouse <no-reply@gatehouse.test>',
+      baseUrl: fake.baseUrl,
+      timeoutMs: TIMEOUT_MS,
+    }),
     logger: pino({ level: 'silent' }),
     clock,
     timeoutMs: TIMEOUT_MS,
@@ -139,7 +143,11 @@ describe('when the email provider fails', () => {
       clock.advance(delay);
       expect(await world.services.outbox.deliverDue()).toBe(1);
     }
-    expect(await outboxRow('always-down@example.com')).toMatchObject({ status: 'failed', attempts: 5, error: 'SendGrid answered HTTP 503' });
+    expect(await outboxRow('always-down@example.com')).toMatchObject({
+      status: 'failed',
+      attempts: 5,
+      error: 'SendGrid answered HTTP 503',
+    });
     expect(fake.requests).toHaveLength(5);
   });
 });
@@ -148,9 +156,10 @@ describe('two app instances delivering the same outbox', () => {
   let otherKnex: Knex;
   beforeAll(() => {
     // On Postgres the second instance has its own pool, as a second process would.
-    otherKnex = world.services.db.kind === 'postgres'
-      ? knex({ client: 'pg', connection: world.knex.client.config.connection, pool: { min: 0, max: 4 } })
-      : world.knex;
+    otherKnex =
+      world.services.db.kind === 'postgres'
+        ? knex({ client: 'pg', connection: world.knex.client.config.connection, pool: { min: 0, max: 4 } })
+        : world.knex;
   });
   afterAll(async () => {
     if (otherKnex !== world.knex) await otherKnex.destroy();
@@ -175,7 +184,7 @@ describe('two app instances delivering the same outbox', () => {
     expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
 
-  it('never send one message twice when a slow provider outlasts the first instance\'s claim on its batch', async () => {
+  it("never send one message twice when a slow provider outlasts the first instance's claim on its batch", async () => {
     const recipients = await enqueue('slow', 4);
     const a = world.services.outbox;
     const b = secondInstance(otherKnex);

@@ -59,7 +59,10 @@ describe('when the session cannot be stored at sign-in', () => {
     // The form is fetched again first, as a browser does: the agent attaches its cookies when
     // a request is built, and the failed attempt dropped the visitor's CSRF cookie.
     const _csrfAgain = await getCsrf(browser, '/account/login');
-    const retry = await browser.post('/account/login').type('form').send({ email: 'last-write@example.com', password: PASSWORD, _csrf: _csrfAgain });
+    const retry = await browser
+      .post('/account/login')
+      .type('form')
+      .send({ email: 'last-write@example.com', password: PASSWORD, _csrf: _csrfAgain });
     expect(retry.status).toBe(303);
     expect((await browser.get('/manage')).status).toBe(200);
   });

@@ -34,7 +34,10 @@ interface SlowRegistration {
  */
 async function slowRegistration(base: string, agent: http.Agent, email: string): Promise<SlowRegistration> {
   const form = await fetch(`${base}/account/register`);
-  const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = form.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const body = new URLSearchParams({ email, password: PASSWORD, confirmPassword: PASSWORD, _csrf: csrfFrom(await form.text()) }).toString();
   const req = http.request(`${base}/account/register`, {
     method: 'POST',
@@ -95,7 +98,6 @@ describe('SIGTERM', () => {
     expect(attempt).toBe('ECONNREFUSED');
 
     // Now the bodies: four registrations hash their passwords while the process is stopping.
-    const bodiesSent = Date.now();
     for (const s of slow) s.sendBody();
     const answers = await Promise.all(slow.map((s) => s.response));
     const answered = Date.now();

@@ -23,7 +23,9 @@ export async function partlyWrittenAccounts(db: Knex): Promise<string[]> {
   const registered = await countBy('audit_events', { event_type: 'UserRegistered' });
   for (const u of users) {
     const missing = [
-      typeof u.security_stamp === 'string' && u.security_stamp.length === STAMP_LENGTH ? '' : `security stamp ${JSON.stringify(u.security_stamp)}`,
+      typeof u.security_stamp === 'string' && u.security_stamp.length === STAMP_LENGTH
+        ? ''
+        : `security stamp ${JSON.stringify(u.security_stamp)}`,
       typeof u.password_hash === 'string' && u.password_hash.startsWith('$argon2id$') ? '' : 'password hash',
       tokens.get(u.id) ? '' : 'confirmation token',
       mails.get(u.id) ? '' : 'confirmation email',

@@ -52,6 +52,7 @@ export async function createClusterDatabase(): Promise<ClusterDatabase> {
       `test/cluster needs a Postgres server at ${hostOf(server)} (from DATABASE_URL, or postgres://postgres@127.0.0.1:5432 ` +
         `when it is unset), and could not create a database there: ${(err as Error).message}. ` +
         'Start Postgres (CI always has one) or point DATABASE_URL at a server.',
+      { cause: err },
     );
   }
   const url = withDatabase(server, name);
@@ -224,11 +225,17 @@ export async function enableTwoFactorWithPhone(at: Instance, browser: Browser, p
   const sent = await browser.post(at, '/manage/add-phone-number', { phoneNumber });
   expectStatus(sent, 303, 'add phone number');
   const page = await browser.get(at, sent.headers.location);
-  const verified = await browser.post(at, '/manage/verify-phone-number', {
-    phoneNumber: /name="phoneNumber" value="([^"]+)"/.exec(page.text)![1],
-    code: demoCodeFrom(page.text),
-  }, { formPath: sent.headers.location });
-  if (verified.headers.location !== '/manage?message=AddPhoneSuccess') throw new Error(`verify phone: ${verified.status} ${verified.text.slice(0, 300)}`);
+  const verified = await browser.post(
+    at,
+    '/manage/verify-phone-number',
+    {
+      phoneNumber: /name="phoneNumber" value="([^"]+)"/.exec(page.text)![1],
+      code: demoCodeFrom(page.text),
+    },
+    { formPath: sent.headers.location },
+  );
+  if (verified.headers.location !== '/manage?message=AddPhoneSuccess')
+    throw new Error(`verify phone: ${verified.status} ${verified.text.slice(0, 300)}`);
   const enabled = await browser.post(at, '/manage/enable-two-factor', {}, { formPath: '/manage' });
   if (enabled.headers.location !== '/manage?message=SetTwoFactorSuccess') throw new Error(`enable two-factor: ${enabled.status}`);
 }

@@ -18,7 +18,9 @@ export default async function setup(project: TestProject) {
     if (process.env.REQUIRE_BROWSER === '1') {
       throw new Error(`REQUIRE_BROWSER=1 but Chromium is not at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
     }
-    console.log(`[gatehouse] SKIPPING the browser tests (test/e2e): Chromium not found at ${CHROMIUM_PATH}. Install it with: apt-get install -y chromium`);
+    console.log(
+      `[gatehouse] SKIPPING the browser tests (test/e2e): Chromium not found at ${CHROMIUM_PATH}. Install it with: apt-get install -y chromium`,
+    );
   }
   const url = serverUrl();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));

@@ -38,7 +38,8 @@ export function postgresBinDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = '/usr/lib/postgresql';
   const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
-  if (versions.length === 0) throw new Error('no Postgres server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql), nor PG_BIN');
+  if (versions.length === 0)
+    throw new Error('no Postgres server binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql), nor PG_BIN');
   versions.sort((a, b) => Number(b) - Number(a));
   return path.join(root, versions[0], 'bin');
 }
@@ -83,12 +84,21 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   process.on('exit', stopOnExit);
 
   // fsync off: the tests crash clients and the server process, never the machine.
-  await run(...command(path.join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']));
+  await run(
+    ...command(path.join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']),
+  );
 
   const startOn = (p: number) =>
     pgCtl([
-      '-D', dataDir, '-l', logFile, '-w', '-t', '30',
-      '-o', `-p ${p} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`,
+      '-D',
+      dataDir,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${p} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`,
       'start',
     ]);
 
@@ -152,7 +162,7 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
     } catch (err) {
       if (attempt >= 3) {
         await cluster.destroy();
-        throw new Error(`private Postgres did not start: ${String(err)}\n${cluster.log()}`);
+        throw new Error(`private Postgres did not start: ${String(err)}\n${cluster.log()}`, { cause: err });
       }
     }
   }

@@ -33,7 +33,10 @@ export async function openForm(browser: RemoteBrowser, path: string): Promise<st
 
 /** Posts a form opened earlier with `openForm` (no page load: the database may be down by now). */
 export const submit = (browser: RemoteBrowser, path: string, csrf: string, fields: Record<string, string>) =>
-  browser.post(path).type('form').send({ ...fields, _csrf: csrf });
+  browser
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf: csrf });
 
 export const registration = (email: string, password = PASSWORD) => ({ email, password, confirmPassword: password });
 

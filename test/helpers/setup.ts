@@ -88,7 +88,10 @@ export async function getCsrf(agent: Agent, path: string): Promise<string> {
 /** Posts a form the way a browser does: fetches the page for its token first. */
 export async function postForm(agent: Agent, path: string, fields: Record<string, string>, formPath = path) {
   const _csrf = await getCsrf(agent, formPath);
-  return agent.post(path).type('form').send({ ...fields, _csrf });
+  return agent
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf });
 }
 
 export function demoLinkFrom(html: string): string {
@@ -115,7 +118,10 @@ export async function confirmByButton(agent: Agent, path: string) {
   if (page.status !== 200 || !/<form method="post" action="\/account\/confirm-email"/.test(page.text)) {
     throw new Error(`no confirmation button: ${page.status} ${page.text.slice(0, 200)}`);
   }
-  return agent.post('/account/confirm-email').type('form').send({ userId: hidden('userId') ?? '', code: hidden('code') ?? '', _csrf: hidden('_csrf') ?? '' });
+  return agent
+    .post('/account/confirm-email')
+    .type('form')
+    .send({ userId: hidden('userId') ?? '', code: hidden('code') ?? '', _csrf: hidden('_csrf') ?? '' });
 }
 
 /**
@@ -126,7 +132,10 @@ export async function confirmByButton(agent: Agent, path: string) {
 export async function confirmWithQuery(agent: Agent, query: string) {
   const page = await agent.get(`/account/confirm-email?${query}`);
   if (page.status !== 200) return page;
-  return agent.post('/account/confirm-email').type('form').send(`${query}&_csrf=${encodeURIComponent(csrfFrom(page.text))}`);
+  return agent
+    .post('/account/confirm-email')
+    .type('form')
+    .send(`${query}&_csrf=${encodeURIComponent(csrfFrom(page.text))}`);
 }
 
 /** Registers and confirms an account through the real pages; returns its email. */

@@ -43,10 +43,15 @@ export async function addConfirmedPhone(agent: Agent, phone = PHONE): Promise<vo
   const sent = await postForm(agent, '/manage/add-phone-number', { phoneNumber: phone });
   expect(sent.status).toBe(303);
   const page = await agent.get(sent.headers.location);
-  const verified = await postForm(agent, '/manage/verify-phone-number', {
-    phoneNumber: /name="phoneNumber" value="([^"]+)"/.exec(page.text)![1],
-    code: demoCodeFrom(page.text),
-  }, sent.headers.location);
+  const verified = await postForm(
+    agent,
+    '/manage/verify-phone-number',
+    {
+      phoneNumber: /name="phoneNumber" value="([^"]+)"/.exec(page.text)![1],
+      code: demoCodeFrom(page.text),
+    },
+    sent.headers.location,
+  );
   expect(verified.headers.location).toBe('/manage?message=AddPhoneSuccess');
 }
 
@@ -77,7 +82,10 @@ export async function sendCode(agent: Agent, selectedProvider: string) {
 /** Posts the Verify Code form (the token comes from the login page, which any visitor gets). */
 export async function verifyCode(agent: Agent, fields: Record<string, string>) {
   const _csrf = await getCsrf(agent, '/account/login');
-  return agent.post('/account/verify-code').type('form').send({ provider: 'Phone Code', ...fields, _csrf });
+  return agent
+    .post('/account/verify-code')
+    .type('form')
+    .send({ provider: 'Phone Code', ...fields, _csrf });
 }
 
 /** Password, Send Code and the right code: a signed-in browser through both factors. */

@@ -68,20 +68,44 @@ function badTokenRequests(agent: Agent, path: string, fields: Record<string, str
   const swapLast = own.slice(0, -1) + (own.endsWith('A') ? 'B' : 'A');
   return {
     'no token': () => agent.post(path).type('form').send(fields),
-    'an empty token': () => agent.post(path).type('form').send({ ...fields, _csrf: '' }),
-    'a token one character off': () => agent.post(path).type('form').send({ ...fields, _csrf: swapLast }),
-    "another session's token": () => agent.post(path).type('form').send({ ...fields, _csrf: foreign }),
-    'the token twice (an array)': () => agent.post(path).type('form').send(`${form(fields)}&_csrf=${own}&_csrf=${own}`),
+    'an empty token': () =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: '' }),
+    'a token one character off': () =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: swapLast }),
+    "another session's token": () =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: foreign }),
+    'the token twice (an array)': () =>
+      agent
+        .post(path)
+        .type('form')
+        .send(`${form(fields)}&_csrf=${own}&_csrf=${own}`),
     'the token in the query string only': () => agent.post(`${path}?_csrf=${own}`).type('form').send(fields),
     'a wrong token in the x-csrf-token header': () => agent.post(path).set('x-csrf-token', foreign).type('form').send(fields),
-    'a 50 kB token': () => agent.post(path).type('form').send({ ...fields, _csrf: 'A'.repeat(50_000) }),
-    'a look-alike token (Cyrillic A)': () => agent.post(path).type('form').send({ ...fields, _csrf: `\u0410${own.slice(1)}` }),
+    'a 50 kB token': () =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: 'A'.repeat(50_000) }),
+    'a look-alike token (Cyrillic A)': () =>
+      agent
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: `\u0410${own.slice(1)}` }),
     'the token inside a JSON array': () => agent.post(path).send({ ...fields, _csrf: [own] }),
     'the token as a JSON object': () => agent.post(path).send({ ...fields, _csrf: { toString: own } }),
   };
 }
 
-describe('case 1 (and 8): a state-changing POST without this session\'s token', () => {
+describe("case 1 (and 8): a state-changing POST without this session's token", () => {
   it('is refused with 403 on every route, for every kind of bad token, and changes nothing', async () => {
     const { agent } = await twoFactorSignIn(world, 'victim@example.com');
     expect(await isSignedIn(agent)).toBe(true);
@@ -105,7 +129,10 @@ describe('case 1 (and 8): a state-changing POST without this session\'s token', 
   it('ChangePassword without a token leaves the password and the security stamp as they were', async () => {
     const agent = await signedInAgent(world, 'other@example.com');
     const before = await stateOf(world, 'other@example.com');
-    const res = await agent.post('/manage/change-password').type('form').send({ oldPassword: PASSWORD, newPassword: NEW, confirmPassword: NEW });
+    const res = await agent
+      .post('/manage/change-password')
+      .type('form')
+      .send({ oldPassword: PASSWORD, newPassword: NEW, confirmPassword: NEW });
     expect(res.status).toBe(403);
     const after = await stateOf(world, 'other@example.com');
     expect(after.user.password_hash).toBe(before.user.password_hash);
@@ -114,14 +141,17 @@ describe('case 1 (and 8): a state-changing POST without this session\'s token', 
   });
 });
 
-describe('case 2: a token taken from another user\'s session', () => {
+describe("case 2: a token taken from another user's session", () => {
   it('is refused: tokens are bound to the session, not to "some signed-in user"', async () => {
     const attacker = await signedInAgent(world, 'attacker@example.com');
     const victim = await signedInAgent(world, 'other@example.com');
     const attackerToken = await tokenOf(attacker, '/manage');
     const before = await stateOf(world, 'other@example.com');
     for (const [path, fields] of ROUTES.filter(([p]) => p.startsWith('/manage'))) {
-      const res = await victim.post(path).type('form').send({ ...fields, _csrf: attackerToken });
+      const res = await victim
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: attackerToken });
       expect(res.status, path).toBe(403);
     }
     expect(await stateOf(world, 'other@example.com')).toEqual(before);
@@ -154,7 +184,10 @@ describe('case 3: a token from before a privilege change', () => {
   it('from before a password change (the session is re-issued) is refused after it', async () => {
     const agent = await signedInAgent(world, 'attacker@example.com');
     const old = await tokenOf(agent, '/manage');
-    const changed = await agent.post('/manage/change-password').type('form').send({ oldPassword: PASSWORD, newPassword: NEW, confirmPassword: NEW, _csrf: old });
+    const changed = await agent
+      .post('/manage/change-password')
+      .type('form')
+      .send({ oldPassword: PASSWORD, newPassword: NEW, confirmPassword: NEW, _csrf: old });
     expect(changed.status).toBe(303);
     expect((await agent.post('/account/log-off').type('form').send({ _csrf: old })).status).toBe(403);
     expect(await isSignedIn(agent)).toBe(true);
@@ -166,14 +199,17 @@ describe('case 3: a token from before a privilege change', () => {
     const agent = await signedInAgent(world, 'other@example.com');
     const signedInToken = await tokenOf(agent, '/manage');
     await agent.post('/account/log-off').type('form').send({ _csrf: signedInToken });
-    const res = await agent.post('/account/login').type('form').send({ email: 'other@example.com', password: PASSWORD, _csrf: signedInToken });
+    const res = await agent
+      .post('/account/login')
+      .type('form')
+      .send({ email: 'other@example.com', password: PASSWORD, _csrf: signedInToken });
     expect(res.status).toBe(403);
     expect(await isSignedIn(agent)).toBe(false);
   });
 });
 
 describe('case 4: login CSRF', () => {
-  it('a cross-site POST of the attacker\'s credentials without a token signs the victim in as nobody', async () => {
+  it("a cross-site POST of the attacker's credentials without a token signs the victim in as nobody", async () => {
     // A victim that never visited, one with a session, and a post marked cross-site.
     const fresh = world.agent();
     const visited = world.agent();
@@ -216,7 +252,11 @@ describe('case 5: a valid token on a request the browser marks as cross-site', (
     }
     expect(await stateOf(world, 'other@example.com')).toEqual(before);
     expect(await isSignedIn(agent)).toBe(true);
-    const ours = await agent.post('/account/log-off').set({ Origin: 'http://gatehouse.test', 'Sec-Fetch-Site': 'same-origin' }).type('form').send({ _csrf });
+    const ours = await agent
+      .post('/account/log-off')
+      .set({ Origin: 'http://gatehouse.test', 'Sec-Fetch-Site': 'same-origin' })
+      .type('form')
+      .send({ _csrf });
     expect(ours.status).toBe(303);
   });
 });
@@ -225,9 +265,22 @@ describe('case 6: state changes over GET', () => {
   it('do not exist: every POST-only route answers 404 to GET and HEAD and nothing changes', async () => {
     const { agent } = await twoFactorSignIn(world, 'victim@example.com');
     const before = await stateOf(world, 'victim@example.com');
-    const postOnly = ROUTES.map(([p]) => p).filter((p) => !['/account/register', '/account/login', '/account/send-code', '/account/verify-code',
-      '/account/forgot-password', '/account/reset-password', '/account/external-login-confirmation', '/manage/add-phone-number',
-      '/manage/verify-phone-number', '/manage/change-password', '/manage/set-password'].includes(p));
+    const postOnly = ROUTES.map(([p]) => p).filter(
+      (p) =>
+        ![
+          '/account/register',
+          '/account/login',
+          '/account/send-code',
+          '/account/verify-code',
+          '/account/forgot-password',
+          '/account/reset-password',
+          '/account/external-login-confirmation',
+          '/manage/add-phone-number',
+          '/manage/verify-phone-number',
+          '/manage/change-password',
+          '/manage/set-password',
+        ].includes(p),
+    );
     expect(postOnly).toContain('/manage/remove-phone-number');
     for (const path of postOnly) {
       const query = '?loginProvider=Google&providerKey=g-victim&provider=Google';
@@ -244,14 +297,34 @@ describe('case 6: state changes over GET', () => {
 });
 
 describe('case 7: CSRF on the Google flows', () => {
-  it('refuses to start Google sign-in or linking without this session\'s token', async () => {
+  it("refuses to start Google sign-in or linking without this session's token", async () => {
     const agent = await signedInAgent(world, 'other@example.com');
     const foreign = await tokenOf(world.agent());
-    for (const [path, fields] of [['/account/external-login', { provider: 'Google' }], ['/manage/link-login', { provider: 'Google' }]] as const) {
+    for (const [path, fields] of [
+      ['/account/external-login', { provider: 'Google' }],
+      ['/manage/link-login', { provider: 'Google' }],
+    ] as const) {
       expect((await agent.post(path).type('form').send(fields)).status, path).toBe(403);
-      expect((await agent.post(path).type('form').send({ ...fields, _csrf: foreign })).status, path).toBe(403);
+      expect(
+        (
+          await agent
+            .post(path)
+            .type('form')
+            .send({ ...fields, _csrf: foreign })
+        ).status,
+        path,
+      ).toBe(403);
       const own = await tokenOf(agent, '/manage/logins');
-      expect((await agent.post(path).set('Origin', 'https://evil.example').type('form').send({ ...fields, _csrf: own })).status, path).toBe(403);
+      expect(
+        (
+          await agent
+            .post(path)
+            .set('Origin', 'https://evil.example')
+            .type('form')
+            .send({ ...fields, _csrf: own })
+        ).status,
+        path,
+      ).toBe(403);
     }
   });
 

@@ -19,7 +19,8 @@ afterAll(() => world.close());
 
 /** Rows in every table of the app's schema (a crawler must add none, anywhere). */
 async function rowsPerTable() {
-  const tables = await world.knex('information_schema.tables')
+  const tables = await world
+    .knex('information_schema.tables')
     .where({ table_schema: 'public', table_type: 'BASE TABLE' })
     .pluck('table_name');
   const counts: Record<string, number> = {};
@@ -29,7 +30,16 @@ async function rowsPerTable() {
   return counts;
 }
 
-const PAGES = ['/', '/health', '/css/site.css', '/no-such-page', '/account/login', '/account/register', '/account/forgot-password', '/manage'];
+const PAGES = [
+  '/',
+  '/health',
+  '/css/site.css',
+  '/no-such-page',
+  '/account/login',
+  '/account/register',
+  '/account/forgot-password',
+  '/manage',
+];
 
 describe('anonymous GETs (a crawler)', () => {
   it('write no session row, and no row anywhere, in 1,000 requests over pages, forms, 404s, /health and /css', async () => {
@@ -44,8 +54,14 @@ describe('anonymous GETs (a crawler)', () => {
       sessionCookies += setCookies(res).filter((c) => c.startsWith('gatehouse.sid=')).length;
     }
     expect(Object.fromEntries(statuses)).toEqual({
-      '/': 200, '/health': 200, '/css/site.css': 200, '/no-such-page': 404,
-      '/account/login': 200, '/account/register': 200, '/account/forgot-password': 200, '/manage': 302,
+      '/': 200,
+      '/health': 200,
+      '/css/site.css': 200,
+      '/no-such-page': 404,
+      '/account/login': 200,
+      '/account/register': 200,
+      '/account/forgot-password': 200,
+      '/manage': 302,
     });
     const after = await rowsPerTable();
     expect(after.sessions - sessionsBefore, 'session rows written per 1,000 anonymous GETs').toBe(0);
@@ -71,10 +87,17 @@ describe('an anonymous form post', () => {
   it('is accepted with its own token and cookie (control)', async () => {
     const agent = world.agent();
     const _csrf = await getCsrf(agent, '/account/forgot-password');
-    expect((await agent.post('/account/forgot-password').type('form').send({ ...forgot, _csrf })).status).toBe(200);
+    expect(
+      (
+        await agent
+          .post('/account/forgot-password')
+          .type('form')
+          .send({ ...forgot, _csrf })
+      ).status,
+    ).toBe(200);
   });
 
-  it('is refused with 403 with a token from another visitor\'s cookie, a missing cookie or a tampered cookie', async () => {
+  it("is refused with 403 with a token from another visitor's cookie, a missing cookie or a tampered cookie", async () => {
     const outbox = async () => Number((await world.knex('outbox').count<{ n: number }[]>('* as n'))[0].n);
     const before = await outbox();
     const mine = await request(world.app).get('/account/forgot-password');
@@ -112,14 +135,20 @@ describe('an anonymous form post', () => {
     await clearSignInThrottle(world);
     const agent = world.agent();
     const before = await getCsrf(agent, '/account/login');
-    const login = await agent.post('/account/login').type('form').send({ email: 'visitor.owner@example.com', password: PASSWORD, _csrf: before });
+    const login = await agent
+      .post('/account/login')
+      .type('form')
+      .send({ email: 'visitor.owner@example.com', password: PASSWORD, _csrf: before });
     expect(login.status).toBe(303);
     expect((await agent.post('/account/log-off').type('form').send({ _csrf: before })).status).toBe(403);
     expect(await isSignedIn(agent)).toBe(true);
     const signedIn = await getCsrf(agent, '/manage');
     expect((await agent.post('/account/log-off').type('form').send({ _csrf: signedIn })).status).toBe(303);
     // Signed off: the visitor token from before the sign-in does not come back to life.
-    const res = await agent.post('/account/forgot-password').type('form').send({ ...forgot, _csrf: before });
+    const res = await agent
+      .post('/account/forgot-password')
+      .type('form')
+      .send({ ...forgot, _csrf: before });
     expect(res.status).toBe(403);
   });
 });

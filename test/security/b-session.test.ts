@@ -19,10 +19,28 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestClock, csrfFrom, demoLinkFrom, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
+import {
+  createTestClock,
+  csrfFrom,
+  demoLinkFrom,
+  localPath,
+  postForm,
+  setup,
+  signedInAgent,
+  type Agent,
+  type World,
+} from '../helpers/setup.js';
 import { clearSignInThrottle, latestCode, passwordStep, relaxedSendLimits, twoFactorSignIn } from '../helpers/two-factor.js';
 import {
-  account, cookiePair, expectRedirectToLogin, isSignedIn, PASSWORD, post, setCookies, sidFromSetCookie, userRow,
+  account,
+  cookiePair,
+  expectRedirectToLogin,
+  isSignedIn,
+  PASSWORD,
+  post,
+  setCookies,
+  sidFromSetCookie,
+  userRow,
 } from './helpers.js';
 
 const clock = createTestClock();
@@ -104,9 +122,17 @@ describe('case 12: a password reset by email', () => {
     const fresh = 'a passphrase after the reset';
     const resetter = world.agent();
     await resetter.get(link);
-    const done = await post(resetter, '/account/reset-password', {
-      email: 'forgetful@example.com', password: fresh, confirmPassword: fresh, code: new URL(link, 'http://x').searchParams.get('code')!,
-    }, link);
+    const done = await post(
+      resetter,
+      '/account/reset-password',
+      {
+        email: 'forgetful@example.com',
+        password: fresh,
+        confirmPassword: fresh,
+        code: new URL(link, 'http://x').searchParams.get('code')!,
+      },
+      link,
+    );
     expect(done.text).toContain('Your password has been reset.');
     expect(await isSignedIn(remembered)).toBe(false);
     expect(await isSignedIn(other)).toBe(false);
@@ -124,21 +150,45 @@ describe('case 13: a security change in browser A ends the other sessions and re
     ['disable two-factor', { twoFactor: true }, (a) => post(a, '/manage/disable-two-factor', {}, '/manage')],
     ['enable two-factor', { phone: '+41791234567' }, (a) => post(a, '/manage/enable-two-factor', {}, '/manage')],
     ['remove the phone number', { phone: '+41791234567' }, (a) => post(a, '/manage/remove-phone-number', {}, '/manage')],
-    ['change the phone number', { phone: '+41791234567' }, async (a) => {
-      await post(a, '/manage/add-phone-number', { phoneNumber: phone }, '/manage/add-phone-number');
-      const code = await latestCode(world, '+41795551234', 'PhoneNumberVerification');
-      return post(a, '/manage/verify-phone-number', { phoneNumber: '+41795551234', code }, '/manage');
-    }],
-    ['change the password', {}, (a) => post(a, '/manage/change-password', { oldPassword: PASSWORD, newPassword: 'changed passphrase 1', confirmPassword: 'changed passphrase 1' }, '/manage')],
-    ['remove an external login', { google: true }, (a) => post(a, '/manage/remove-login', { loginProvider: 'Google', providerKey: 'g-remove-me' }, '/manage/logins')],
-    ['add a password', { passwordless: true }, (a) => post(a, '/manage/set-password', { newPassword: 'picked passphrase 2', confirmPassword: 'picked passphrase 2' }, '/manage')],
+    [
+      'change the phone number',
+      { phone: '+41791234567' },
+      async (a) => {
+        await post(a, '/manage/add-phone-number', { phoneNumber: phone }, '/manage/add-phone-number');
+        const code = await latestCode(world, '+41795551234', 'PhoneNumberVerification');
+        return post(a, '/manage/verify-phone-number', { phoneNumber: '+41795551234', code }, '/manage');
+      },
+    ],
+    [
+      'change the password',
+      {},
+      (a) =>
+        post(
+          a,
+          '/manage/change-password',
+          { oldPassword: PASSWORD, newPassword: 'changed passphrase 1', confirmPassword: 'changed passphrase 1' },
+          '/manage',
+        ),
+    ],
+    [
+      'remove an external login',
+      { google: true },
+      (a) => post(a, '/manage/remove-login', { loginProvider: 'Google', providerKey: 'g-remove-me' }, '/manage/logins'),
+    ],
+    [
+      'add a password',
+      { passwordless: true },
+      (a) => post(a, '/manage/set-password', { newPassword: 'picked passphrase 2', confirmPassword: 'picked passphrase 2' }, '/manage'),
+    ],
   ];
   let n = 0;
   it.each(cases)('%s', async (_name, options, step) => {
     const email = `change${++n}@example.com`;
     const user = await account(world, email, { twoFactor: options.twoFactor, phone: options.phone });
     if (options.google) {
-      await world.knex('user_logins').insert({ login_provider: 'Google', provider_key: 'g-remove-me', provider_display_name: 'Google', user_id: user.id });
+      await world
+        .knex('user_logins')
+        .insert({ login_provider: 'Google', provider_key: 'g-remove-me', provider_display_name: 'Google', user_id: user.id });
     }
     const signIn = async () => (options.twoFactor ? (await twoFactorSignIn(world, email)).agent : signedInAgent(world, email));
     const a = await signIn();
@@ -180,13 +230,24 @@ function httpsBrowser(app: World['app']) {
     async post(path: string, fields: Record<string, string>, formPath: string) {
       const page = await this.get(formPath);
       const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-      return keep(await request(app).post(path).set('X-Forwarded-Proto', 'https').set('Cookie', cookie()).type('form').send({ ...fields, _csrf }));
+      return keep(
+        await request(app)
+          .post(path)
+          .set('X-Forwarded-Proto', 'https')
+          .set('Cookie', cookie())
+          .type('form')
+          .send({ ...fields, _csrf }),
+      );
     },
   };
 }
 
 describe('case 14: cookie attributes', () => {
-  const attributes = (cookie: string) => cookie.split(';').slice(1).map((a) => a.trim().split('=')[0].toLowerCase());
+  const attributes = (cookie: string) =>
+    cookie
+      .split(';')
+      .slice(1)
+      .map((a) => a.trim().split('=')[0].toLowerCase());
 
   it('in production: __Host- names, Secure, HttpOnly, SameSite=Lax, Path=/ and no Domain on every cookie', async () => {
     const prod = await setup({
@@ -289,8 +350,7 @@ describe('case 17: a tampered or forged session cookie', () => {
     const login = await postForm(agent, '/account/login', { email: 'tamper@example.com', password: PASSWORD });
     const sid = sidFromSetCookie(login)!;
     const good = cookiePair(login, 'gatehouse.sid')!;
-    const signWith = (secret: string) =>
-      `s:${sid}.${crypto.createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '')}`;
+    const signWith = (secret: string) => `s:${sid}.${crypto.createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '')}`;
     const variants: Record<string, string> = {
       'the raw id without a signature': `gatehouse.sid=${sid}`,
       'the id signed with another secret': `gatehouse.sid=${encodeURIComponent(signWith('not-the-app-secret-not-the-app-secret'))}`,
@@ -319,10 +379,22 @@ describe('case 18: caching of account pages', () => {
     const agent = await signedInAgent(world, 'cache@example.com');
     const anonymous = world.agent();
     const pages = [
-      '/', '/account/login', '/account/register', '/account/forgot-password', '/account/reset-password?userId=x&code=y',
-      '/account/confirm-email?userId=x&code=y', '/account/send-code', '/account/verify-code', '/account/external-login-confirmation',
-      '/manage', '/manage/change-password', '/manage/set-password', '/manage/add-phone-number', '/manage/verify-phone-number?phoneNumber=%2B41791234567',
-      '/manage/logins', '/no/such/page',
+      '/',
+      '/account/login',
+      '/account/register',
+      '/account/forgot-password',
+      '/account/reset-password?userId=x&code=y',
+      '/account/confirm-email?userId=x&code=y',
+      '/account/send-code',
+      '/account/verify-code',
+      '/account/external-login-confirmation',
+      '/manage',
+      '/manage/change-password',
+      '/manage/set-password',
+      '/manage/add-phone-number',
+      '/manage/verify-phone-number?phoneNumber=%2B41791234567',
+      '/manage/logins',
+      '/no/such/page',
     ];
     for (const browser of [agent, anonymous]) {
       for (const path of pages) {
@@ -358,7 +430,10 @@ describe('case 19: two sign-ins at once in one browser (two tabs)', () => {
     // Every session row of both users is bound to one user, with that user's own stamp.
     const rows = await world.knex('sessions').whereIn('user_id', [ann.id, ben.id]);
     expect(rows.length, 'the signed-in session is among them').toBeGreaterThan(0);
-    const stamps = new Map([[ann.id, ann.securityStamp], [ben.id, ben.securityStamp]]);
+    const stamps = new Map([
+      [ann.id, ann.securityStamp],
+      [ben.id, ben.securityStamp],
+    ]);
     for (const row of rows) {
       const data = typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
       expect(data.userId).toBe(row.user_id);

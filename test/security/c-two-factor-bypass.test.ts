@@ -26,7 +26,14 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, demoLinkFrom, getCsrf, localPath, postForm, setup, type Agent, type World } from '../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, passwordStep, relaxedSendLimits, sendCode, twoFactorSignIn, userByEmail, verifyCode,
+  auditCount,
+  clearSignInThrottle,
+  passwordStep,
+  relaxedSendLimits,
+  sendCode,
+  twoFactorSignIn,
+  userByEmail,
+  verifyCode,
 } from '../helpers/two-factor.js';
 import { account, cookiePair, expectRedirectToLogin, isSignedIn, PASSWORD, post, stateOf } from './helpers.js';
 
@@ -52,14 +59,32 @@ describe('case 20: the half-signed-in state is not signed in', () => {
   it('is sent to log in by every account page, GET or POST, and changes nothing', async () => {
     const { agent } = await pendingWithCode('ada@example.com');
     const before = await stateOf(world, 'ada@example.com');
-    for (const path of ['/manage', '/manage/change-password', '/manage/set-password', '/manage/add-phone-number',
-      '/manage/verify-phone-number?phoneNumber=%2B41791234567', '/manage/logins']) {
+    for (const path of [
+      '/manage',
+      '/manage/change-password',
+      '/manage/set-password',
+      '/manage/add-phone-number',
+      '/manage/verify-phone-number?phoneNumber=%2B41791234567',
+      '/manage/logins',
+    ]) {
       expectRedirectToLogin(await agent.get(path));
     }
     const _csrf = await getCsrf(agent, '/account/verify-code');
-    for (const path of ['/manage/disable-two-factor', '/manage/remove-phone-number', '/manage/remember-browser', '/manage/forget-browser',
-      '/manage/change-password', '/manage/add-phone-number', '/manage/set-password', '/manage/remove-login', '/manage/link-login']) {
-      const res = await agent.post(path).type('form').send({ _csrf, oldPassword: PASSWORD, newPassword: 'x'.repeat(20), confirmPassword: 'x'.repeat(20), phoneNumber: '+41797777777' });
+    for (const path of [
+      '/manage/disable-two-factor',
+      '/manage/remove-phone-number',
+      '/manage/remember-browser',
+      '/manage/forget-browser',
+      '/manage/change-password',
+      '/manage/add-phone-number',
+      '/manage/set-password',
+      '/manage/remove-login',
+      '/manage/link-login',
+    ]) {
+      const res = await agent
+        .post(path)
+        .type('form')
+        .send({ _csrf, oldPassword: PASSWORD, newPassword: 'x'.repeat(20), confirmPassword: 'x'.repeat(20), phoneNumber: '+41797777777' });
       expectRedirectToLogin(res);
     }
     expect((await agent.get('/')).text).not.toContain('ada@example.com');
@@ -73,7 +98,9 @@ describe('case 21: Verify Code without a pending sign-in', () => {
   it('is not reachable with forged query fields, before Send Code, or with an ended pending state', async () => {
     const anonymous = world.agent();
     const ada = await userByEmail(world, 'ada@example.com');
-    expect((await anonymous.get(`/account/verify-code?provider=Phone+Code&userId=${ada.id}&rememberMe=true`)).headers.location).toBe('/account/login');
+    expect((await anonymous.get(`/account/verify-code?provider=Phone+Code&userId=${ada.id}&rememberMe=true`)).headers.location).toBe(
+      '/account/login',
+    );
     // Password passed, but no code sent yet: Verify Code sends the browser to Send Code first.
     const { agent } = await passwordStep(world, 'ada@example.com');
     expect((await agent.get('/account/verify-code?provider=Phone+Code')).headers.location).toBe('/account/send-code');
@@ -105,7 +132,10 @@ describe('case 22: a code posted for another provider, user or session', () => {
     expect((await userByEmail(world, 'ada@example.com')).accessFailedCount).toBe(user.accessFailedCount);
     // A userId field naming another account changes nothing: the pending state says who this is.
     const other = await pendingWithCode('bob@example.com');
-    const res = await agent.post('/account/verify-code').type('form').send({ _csrf, provider: 'Phone Code', code: other.code, userId: bob.id });
+    const res = await agent
+      .post('/account/verify-code')
+      .type('form')
+      .send({ _csrf, provider: 'Phone Code', code: other.code, userId: bob.id });
     expect(res.text).toContain('Invalid code.');
     expect(await isSignedIn(agent)).toBe(false);
     expect((await verifyCode(agent, { code })).status).toBe(303);
@@ -131,9 +161,17 @@ describe('case 23: an old or voided pending sign-in', () => {
     const link = localPath(demoLinkFrom(requested.text));
     const resetter = world.agent();
     await resetter.get(link);
-    const done = await post(resetter, '/account/reset-password', {
-      email: 'bob@example.com', password: PASSWORD, confirmPassword: PASSWORD, code: new URL(link, 'http://x').searchParams.get('code')!,
-    }, link);
+    const done = await post(
+      resetter,
+      '/account/reset-password',
+      {
+        email: 'bob@example.com',
+        password: PASSWORD,
+        confirmPassword: PASSWORD,
+        code: new URL(link, 'http://x').searchParams.get('code')!,
+      },
+      link,
+    );
     expect(done.text).toContain('Your password has been reset.');
     const res = await verifyCode(pending.agent, { code: pending.code });
     expect(res.status).toBe(400);
@@ -192,7 +230,10 @@ describe('case 29: Send Code for a provider the user has not set up', () => {
   it('does not offer or send to a phone number that was never verified', async () => {
     const user = await account(world, 'dave@example.com');
     // Two-factor on with a confirmed email, and a phone number saved but never verified.
-    await world.knex('users').where({ id: user.id }).update({ phone_number: '+41796660000', phone_number_confirmed: false, two_factor_enabled: true });
+    await world
+      .knex('users')
+      .where({ id: user.id })
+      .update({ phone_number: '+41796660000', phone_number_confirmed: false, two_factor_enabled: true });
     const { agent } = await passwordStep(world, 'dave@example.com');
     const page = await agent.get('/account/send-code');
     expect(page.text).not.toContain('value="Phone Code"');

@@ -29,7 +29,11 @@ let lastIp = 0;
 async function postFrom(path: string, fields: Record<string, string>, agent = world.agent()) {
   const ip = `203.0.113.${++lastIp % 250}`;
   const page = await agent.get(path).set('X-Forwarded-For', ip);
-  return agent.post(path).set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(page.text) });
+  return agent
+    .post(path)
+    .set('X-Forwarded-For', ip)
+    .type('form')
+    .send({ ...fields, _csrf: csrfFrom(page.text) });
 }
 const login = (email: string, password: string, agent = world.agent()) => postFrom('/account/login', { email, password }, agent);
 
@@ -52,7 +56,9 @@ const irinaVariants = (local = 'irina') => [
 describe('14.2: every spelling of one address shares one sign-in budget', () => {
   it('the 11th attempt is refused (429) with any spelling, even with the right password, after 10 spread over spellings of an address with several i', async () => {
     await account(world, 'irina@example.com');
-    const variants = irinaVariants().map((l) => `${l}@example.com`).concat(['irina@EXAMPLE.com']);
+    const variants = irinaVariants()
+      .map((l) => `${l}@example.com`)
+      .concat(['irina@EXAMPLE.com']);
     for (let i = 0; i < 10; i++) {
       const res = await login(variants[i % variants.length], `wrong ${i}`);
       expect(res.status, variants[i % variants.length]).toBe(200);
@@ -63,7 +69,13 @@ describe('14.2: every spelling of one address shares one sign-in budget', () => 
 
   it('the Kelvin sign K (U+212A) and a fullwidth k spend the budget of kate@example.com', async () => {
     await account(world, 'kate@example.com');
-    const variants = ['\u212Aate@example.com', '\u212AATE@example.com', `${fullwidth('k')}ate@example.com`, 'Kate@example.com', 'kate@example.com'];
+    const variants = [
+      '\u212Aate@example.com',
+      '\u212AATE@example.com',
+      `${fullwidth('k')}ate@example.com`,
+      'Kate@example.com',
+      'kate@example.com',
+    ];
     for (let i = 0; i < 10; i++) expect((await login(variants[i % variants.length], `wrong ${i}`)).status).toBe(200);
     for (const email of variants) expect((await login(email, PASSWORD)).status, email).toBe(429);
   });
@@ -109,7 +121,11 @@ describe('14.2: every spelling of one address shares one mail budget', () => {
   it('registering an existing address again mails its owner at most 3 times an hour, across all its spellings', async () => {
     const user = await account(world, 'iria@example.com', { confirmed: true });
     for (const local of irinaVariants('iria').slice(0, 7)) {
-      const res = await postFrom('/account/register', { email: `${local}@example.com`, password: 'another passphrase 14', confirmPassword: 'another passphrase 14' });
+      const res = await postFrom('/account/register', {
+        email: `${local}@example.com`,
+        password: 'another passphrase 14',
+        confirmPassword: 'another passphrase 14',
+      });
       expect(res.status).toBe(200);
     }
     expect(await mailsTo(user.id, 'AlreadyRegistered')).toHaveLength(3);

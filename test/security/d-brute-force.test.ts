@@ -48,7 +48,11 @@ function browser(w: World = world, ip = nextIp()) {
   const agent = w.agent();
   const post = async (path: string, fields: Record<string, string>, formPath = path) => {
     const page = await agent.get(formPath).set('X-Forwarded-For', ip);
-    return agent.post(path).set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(page.text) });
+    return agent
+      .post(path)
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ ...fields, _csrf: csrfFrom(page.text) });
   };
   const login = (email: string, password: string) => post('/account/login', { email, password }, '/account/login');
   return { agent: agent as Agent, ip, post, login };
@@ -59,7 +63,8 @@ const wrongFor = (code: string, i = 1) => String((Number(code) + i) % 1_000_000)
 describe('case 30 (policy: throttle, no lock): many wrong passwords for one account', () => {
   it('refuses the 11th attempt with a generic 429, right password or not, and never locks the account', async () => {
     await account(world, 'target30@example.com');
-    for (let i = 0; i < 10; i++) expect((await browser().login('target30@example.com', `wrong ${i}`)).text).toContain('Invalid login attempt.');
+    for (let i = 0; i < 10; i++)
+      expect((await browser().login('target30@example.com', `wrong ${i}`)).text).toContain('Invalid login attempt.');
     const right = await browser().login('target30@example.com', PASSWORD);
     const wrong = await browser().login('target30@example.com', 'still wrong');
     expect(right.status).toBe(429);
@@ -86,10 +91,15 @@ describe('case 32: 50 parallel wrong passwords from 50 browsers and addresses', 
     const attackers = Array.from({ length: 50 }, () => browser());
     const pages = await Promise.all(attackers.map((a) => a.agent.get('/account/login').set('X-Forwarded-For', a.ip)));
     const { result: responses, verify } = await countHashing(world, () =>
-      Promise.all(attackers.map((a, i) =>
-        a.agent.post('/account/login').set('X-Forwarded-For', a.ip).type('form')
-          .send({ email: 'target32@example.com', password: `parallel guess ${i}`, _csrf: csrfFrom(pages[i].text) }),
-      )),
+      Promise.all(
+        attackers.map((a, i) =>
+          a.agent
+            .post('/account/login')
+            .set('X-Forwarded-For', a.ip)
+            .type('form')
+            .send({ email: 'target32@example.com', password: `parallel guess ${i}`, _csrf: csrfFrom(pages[i].text) }),
+        ),
+      ),
     );
     expect(responses.filter((r) => r.status === 303)).toHaveLength(0);
     expect(responses.filter((r) => r.status === 200)).toHaveLength(10);
@@ -98,7 +108,10 @@ describe('case 32: 50 parallel wrong passwords from 50 browsers and addresses', 
     // One counter for the address's normal form and one for the account it names.
     for (const kind of ['address', 'user']) {
       const counters = await world.knex('rate_limits').where('key', 'like', `signin:${kind}:%`);
-      expect(counters.map((c) => Number(c.count)), kind).toEqual([50]);
+      expect(
+        counters.map((c) => Number(c.count)),
+        kind,
+      ).toEqual([50]);
     }
     expect((await browser().login('target32@example.com', PASSWORD)).status).toBe(429);
   });
@@ -117,7 +130,10 @@ describe('case 33: 50 parallel wrong codes spread over five pending sign-ins', (
     const tokens = await Promise.all(pendings.map(async (a) => csrfFrom((await a.get('/account/login')).text)));
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        pendings[i % 5].post('/account/verify-code').type('form').send({ _csrf: tokens[i % 5], provider: 'Phone Code', code: wrongFor(code, i + 1) }),
+        pendings[i % 5]
+          .post('/account/verify-code')
+          .type('form')
+          .send({ _csrf: tokens[i % 5], provider: 'Phone Code', code: wrongFor(code, i + 1) }),
       ),
     );
     expect(responses.filter((r) => r.status === 303)).toHaveLength(0);
@@ -307,7 +323,9 @@ describe('case 39: adding phone numbers to pump SMS', () => {
     // Ten different Swiss mobile numbers in a row: one per 30 seconds at most.
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) {
-      statuses.push((await post(agent, '/manage/add-phone-number', { phoneNumber: `+41 78 ${100 + i} 20 30` }, '/manage/add-phone-number')).status);
+      statuses.push(
+        (await post(agent, '/manage/add-phone-number', { phoneNumber: `+41 78 ${100 + i} 20 30` }, '/manage/add-phone-number')).status,
+      );
     }
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
     expect(statuses.filter((s) => s === 429)).toHaveLength(9);
@@ -320,7 +338,11 @@ describe('case 41: flooding the confirmation mail (registering an address again 
     await account(world, 'flooded41@example.com', { confirmed: false });
     const pages: string[] = [];
     for (let i = 0; i < 8; i++) {
-      const res = await browser().post('/account/register', { email: 'flooded41@example.com', password: 'another passphrase 41', confirmPassword: 'another passphrase 41' });
+      const res = await browser().post('/account/register', {
+        email: 'flooded41@example.com',
+        password: 'another passphrase 41',
+        confirmPassword: 'another passphrase 41',
+      });
       expect(res.status).toBe(200);
       expect(res.text).toContain('Please check your email and confirm your email address.');
       pages.push(visible(res.text.replace(/<a data-demo-link[^>]*>[^<]*<\/a>/, '')));
@@ -329,12 +351,20 @@ describe('case 41: flooding the confirmation mail (registering an address again 
     const mails = await world.knex('outbox').where({ recipient: 'flooded41@example.com' });
     expect(mails).toHaveLength(3); // the hourly number per address: fewer is a broken mail, not a safer one
     clock.advance(60 * MINUTES);
-    await browser().post('/account/register', { email: 'flooded41@example.com', password: 'another passphrase 41', confirmPassword: 'another passphrase 41' });
+    await browser().post('/account/register', {
+      email: 'flooded41@example.com',
+      password: 'another passphrase 41',
+      confirmPassword: 'another passphrase 41',
+    });
     expect(await world.knex('outbox').where({ recipient: 'flooded41@example.com' })).toHaveLength(mails.length + 1);
   });
 
   it('still sends the confirmation mail when an address registers for the first time', async () => {
-    const first = await browser().post('/account/register', { email: 'new41@example.com', password: 'owner passphrase 41', confirmPassword: 'owner passphrase 41' });
+    const first = await browser().post('/account/register', {
+      email: 'new41@example.com',
+      password: 'owner passphrase 41',
+      confirmPassword: 'owner passphrase 41',
+    });
     expect(first.status).toBe(200);
     const confirmations = await world.knex('outbox').where({ recipient: 'new41@example.com', purpose: 'EmailConfirmation' });
     expect(confirmations).toHaveLength(1);

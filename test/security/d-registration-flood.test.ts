@@ -24,7 +24,10 @@ async function listen(world: World) {
   /** A browser: one session cookie and its CSRF token, fetched once. */
   async function browser(formPath: string) {
     const page = await fetch(`${base}${formPath}`);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const _csrf = csrfFrom(await page.text());
     return (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
       fetch(`${base}${path}`, {
@@ -58,7 +61,9 @@ describe('14.4: a 150-way registration burst from one address (default settings)
     const signIn = await http.browser('/account/login');
     const register = await http.browser('/account/register');
     // A running server: templates compiled, connections open (the first request pays for those).
-    expect((await (await http.browser('/account/login'))('/account/login', { email: 'steady@example.com', password: PASSWORD })).status).toBe(303);
+    expect(
+      (await (await http.browser('/account/login'))('/account/login', { email: 'steady@example.com', password: PASSWORD })).status,
+    ).toBe(303);
     const half = http.receivedMore(75);
     const burst = Array.from({ length: 150 }, (_, i) => register('/account/register', registration(`flood${i}@example.com`)));
     // In the middle of the burst: half of it has reached the server.
@@ -79,7 +84,14 @@ describe('14.4: a burst that overfills the hashing queue', () => {
   let http: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
     // One hash at a time and a short bound, with the registration limits out of the way.
-    world = await setup({ env: { ARGON2_MAX_CONCURRENT: '1', ARGON2_MAX_QUEUE_WAIT_MS: '200', REGISTER_ATTEMPTS_PER_IP: '1000', REGISTER_ATTEMPTS_PER_ADDRESS: '1000' } });
+    world = await setup({
+      env: {
+        ARGON2_MAX_CONCURRENT: '1',
+        ARGON2_MAX_QUEUE_WAIT_MS: '200',
+        REGISTER_ATTEMPTS_PER_IP: '1000',
+        REGISTER_ATTEMPTS_PER_ADDRESS: '1000',
+      },
+    });
     http = await listen(world);
   });
   afterAll(async () => {
@@ -111,7 +123,12 @@ describe('14.4: a burst that overfills the hashing queue', () => {
     const made = new Set((await world.knex('users').whereIn('email', emails)).map((u) => u.email as string));
     for (const r of accepted) expect(made.has(r.email), r.email).toBe(true);
     for (const r of refused) expect(made.has(r.email), r.email).toBe(false);
-    expect(await world.knex('outbox').whereIn('recipient', refused.map((r) => r.email))).toHaveLength(0);
+    expect(
+      await world.knex('outbox').whereIn(
+        'recipient',
+        refused.map((r) => r.email),
+      ),
+    ).toHaveLength(0);
   });
 });
 
@@ -126,7 +143,11 @@ describe('14.4: limits on registration per IP address and per email address', ()
   async function registerFrom(email: string, ip = `192.0.2.${++lastIp}`) {
     const agent = world.agent();
     const page = await agent.get('/account/register').set('X-Forwarded-For', ip);
-    return agent.post('/account/register').set('X-Forwarded-For', ip).type('form').send({ ...registration(email), _csrf: csrfFrom(page.text) });
+    return agent
+      .post('/account/register')
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ ...registration(email), _csrf: csrfFrom(page.text) });
   }
   const refusedPage = (res: { text: string }) => visible(res.text).replace(/[\w.+-]+@example\.com/g, 'EMAIL');
 
@@ -144,7 +165,11 @@ describe('14.4: limits on registration per IP address and per email address', ()
 
   it('per email address, from any IP: the 3rd try is refused the same way for a taken and a free address', async () => {
     await account(world, 'taken@example.com');
-    const taken = [await registerFrom('taken@example.com'), await registerFrom('TAKEN@example.com'), await registerFrom('taken@example.com')];
+    const taken = [
+      await registerFrom('taken@example.com'),
+      await registerFrom('TAKEN@example.com'),
+      await registerFrom('taken@example.com'),
+    ];
     const free = [await registerFrom('free@example.com'), await registerFrom('Free@example.com'), await registerFrom('free@example.com')];
     expect(taken.map((r) => r.status)).toEqual([200, 200, 429]);
     expect(free.map((r) => r.status)).toEqual([200, 200, 429]);

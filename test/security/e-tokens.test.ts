@@ -23,8 +23,26 @@
  */
 import { inputMessages } from '../../src/messages.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { confirmByButton, confirmWithQuery, createTestClock, csrfFrom, demoLinkFrom, localPath, postForm, setup, type World } from '../helpers/setup.js';
-import { auditCount, clearSignInThrottle, passwordStep, relaxedSendLimits, sendCode, userByEmail, verifyCode } from '../helpers/two-factor.js';
+import {
+  confirmByButton,
+  confirmWithQuery,
+  createTestClock,
+  csrfFrom,
+  demoLinkFrom,
+  localPath,
+  postForm,
+  setup,
+  type World,
+} from '../helpers/setup.js';
+import {
+  auditCount,
+  clearSignInThrottle,
+  passwordStep,
+  relaxedSendLimits,
+  sendCode,
+  userByEmail,
+  verifyCode,
+} from '../helpers/two-factor.js';
 import { account, isSignedIn, PASSWORD, userRow } from './helpers.js';
 
 const clock = createTestClock();
@@ -49,7 +67,10 @@ async function resetLink(email: string) {
 async function postReset(path: string, fields: Record<string, string>) {
   const agent = world.agent();
   const _csrf = csrfFrom((await agent.get(path)).text);
-  return agent.post('/account/reset-password').type('form').send({ password: 'a brand new passphrase', confirmPassword: 'a brand new passphrase', ...fields, _csrf });
+  return agent
+    .post('/account/reset-password')
+    .type('form')
+    .send({ password: 'a brand new passphrase', confirmPassword: 'a brand new passphrase', ...fields, _csrf });
 }
 
 describe('case 43: one code, two sign-ins racing', () => {
@@ -62,8 +83,9 @@ describe('case 43: one code, two sign-ins racing', () => {
     const code = await latestSecret(ada.id, 'TwoFactor');
     const signIns = await auditCount(world, 'SignedIn', ada.id);
     const tokens = await Promise.all([first, second].map(async (a) => csrfFrom((await a.get('/account/login')).text)));
-    const results = await Promise.all([first, second].map((a, i) =>
-      a.post('/account/verify-code').type('form').send({ _csrf: tokens[i], provider: 'Phone Code', code })));
+    const results = await Promise.all(
+      [first, second].map((a, i) => a.post('/account/verify-code').type('form').send({ _csrf: tokens[i], provider: 'Phone Code', code })),
+    );
     expect(results.filter((r) => r.status === 303)).toHaveLength(1);
     expect(await auditCount(world, 'SignedIn', ada.id)).toBe(signIns + 1);
     expect([await isSignedIn(first), await isSignedIn(second)].filter(Boolean)).toHaveLength(1);
@@ -106,7 +128,15 @@ describe('case 47: a token used for another purpose', () => {
     const user = await account(world, 'unconfirmed47@example.com', { confirmed: false });
     const resetCode = await world.knex.transaction((trx) => world.services.passwordReset.generatePasswordResetToken(trx, user));
     const numeric = await world.knex.transaction((trx) =>
-      world.services.tokens.issue(trx, { userId: user.id, purpose: 'TwoFactor', target: user.email, securityStamp: user.securityStamp, ttlMs: 60_000, secret: '123456' }));
+      world.services.tokens.issue(trx, {
+        userId: user.id,
+        purpose: 'TwoFactor',
+        target: user.email,
+        securityStamp: user.securityStamp,
+        ttlMs: 60_000,
+        secret: '123456',
+      }),
+    );
     for (const code of [resetCode, numeric]) {
       const res = await confirmWithQuery(world.agent(), `userId=${user.id}&code=${encodeURIComponent(code)}`);
       expect(res.status).toBe(400);
@@ -126,8 +156,20 @@ describe('case 49: one reset link used twice at the same time', () => {
     const { path, code } = await resetLink('twice49@example.com');
     const agents = [world.agent(), world.agent()];
     const tokens = await Promise.all(agents.map(async (a) => csrfFrom((await a.get(path)).text)));
-    const results = await Promise.all(agents.map((a, i) =>
-      a.post('/account/reset-password').type('form').send({ email: 'twice49@example.com', code, password: `parallel passphrase ${i}`, confirmPassword: `parallel passphrase ${i}`, _csrf: tokens[i] })));
+    const results = await Promise.all(
+      agents.map((a, i) =>
+        a
+          .post('/account/reset-password')
+          .type('form')
+          .send({
+            email: 'twice49@example.com',
+            code,
+            password: `parallel passphrase ${i}`,
+            confirmPassword: `parallel passphrase ${i}`,
+            _csrf: tokens[i],
+          }),
+      ),
+    );
     const won = results.filter((r) => r.text.includes('Your password has been reset.'));
     expect(won).toHaveLength(1);
     expect(results.filter((r) => r.text.includes('Invalid token.'))).toHaveLength(1);
@@ -139,7 +181,11 @@ describe('case 49: one reset link used twice at the same time', () => {
 describe('case 52: a confirmation link after the address changed', () => {
   it('no longer confirms anything: the token is bound to the address it was sent to', async () => {
     // Gatehouse has no "change email" page yet; an administrator's edit stands in for it.
-    const registered = await postForm(world.agent(), '/account/register', { email: 'old52@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const registered = await postForm(world.agent(), '/account/register', {
+      email: 'old52@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const link = localPath(demoLinkFrom(registered.text));
     await world.knex('users').where({ email: 'old52@example.com' }).update({ email: 'new52@example.com' });
     const res = await confirmByButton(world.agent(), link);
@@ -151,7 +197,11 @@ describe('case 52: a confirmation link after the address changed', () => {
 
 describe('case 53: malformed tokens', () => {
   it('confirm-email answers every malformed link with the 400 "Invalid token." page, never a 500', async () => {
-    const registered = await postForm(world.agent(), '/account/register', { email: 'bad53@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const registered = await postForm(world.agent(), '/account/register', {
+      email: 'bad53@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const url = new URL(demoLinkFrom(registered.text));
     const userId = url.searchParams.get('userId')!;
     const code = url.searchParams.get('code')!;
@@ -197,7 +247,9 @@ describe('case 53: malformed tokens', () => {
       `code=${code}%00`,
       `code=${code}&email=bad53b%40example.com`, // the email given twice: an array
     ]) {
-      const res = await agent.post('/account/reset-password').type('form')
+      const res = await agent
+        .post('/account/reset-password')
+        .type('form')
         .send(`email=bad53b%40example.com&password=brand+new+passphrase&confirmPassword=brand+new+passphrase&${body}&_csrf=${_csrf}`);
       // A NUL is refused by the input boundary before the token is looked at (issue 14.8).
       expect(res.status, body.slice(0, 60)).toBe(body.includes('%00') ? 400 : 200);
@@ -212,11 +264,20 @@ describe('case 53: malformed tokens', () => {
 describe('case 54: links in mail and a forged Host', () => {
   it('use APP_BASE_URL even with a forged Host and X-Forwarded-Host behind a trusted proxy', async () => {
     await account(world, 'host54@example.com');
-    const forged = { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.54' };
+    const forged = {
+      Host: 'evil.example',
+      'X-Forwarded-Host': 'evil.example',
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-For': '203.0.113.54',
+    };
     const send = async (path: string, fields: Record<string, string>) => {
       const agent = world.agent();
       const _csrf = csrfFrom((await agent.get(path).set(forged)).text);
-      return agent.post(path).set(forged).type('form').send({ ...fields, _csrf });
+      return agent
+        .post(path)
+        .set(forged)
+        .type('form')
+        .send({ ...fields, _csrf });
     };
     await send('/account/forgot-password', { email: 'host54@example.com' });
     await send('/account/register', { email: 'host54@example.com', password: PASSWORD, confirmPassword: PASSWORD });

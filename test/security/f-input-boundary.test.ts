@@ -126,23 +126,38 @@ describe('issue 14.8: one boundary check for every text field of every form', ()
     expect(Object.keys(FORMS).sort()).toEqual(postRoutes(world.app));
   });
 
-  it.each(cases)('$path › $field: every control character and broken text is refused with 400, changing nothing', async ({ path, fields, field }) => {
-    const before = await snapshot();
-    for (const [name, encoded] of Object.entries(FORM_VARIANTS)) {
-      const body = `${encodeForm({ ...fields, [field]: '' })}`.replace(`${encodeURIComponent(field)}=`, `${encodeURIComponent(field)}=a${encoded}b`);
-      const res = await agent.post(path).type('form').send(`${body || `${field}=a${encoded}b`}&_csrf=${encodeURIComponent(csrf)}`);
-      expectRefused(res, path, field, `${path} ${field} ${name}`);
-    }
-    for (const [name, text] of Object.entries(JSON_VARIANTS)) {
-      const res = await agent.post(path).type('json').send(JSON.stringify({ ...fields, [field]: `a${text}b`, _csrf: csrf }));
-      expectRefused(res, path, field, `${path} ${field} JSON ${name}`);
-    }
-    expect(await snapshot()).toEqual(before);
-  });
+  it.each(cases)(
+    '$path › $field: every control character and broken text is refused with 400, changing nothing',
+    async ({ path, fields, field }) => {
+      const before = await snapshot();
+      for (const [name, encoded] of Object.entries(FORM_VARIANTS)) {
+        const body = `${encodeForm({ ...fields, [field]: '' })}`.replace(
+          `${encodeURIComponent(field)}=`,
+          `${encodeURIComponent(field)}=a${encoded}b`,
+        );
+        const res = await agent
+          .post(path)
+          .type('form')
+          .send(`${body || `${field}=a${encoded}b`}&_csrf=${encodeURIComponent(csrf)}`);
+        expectRefused(res, path, field, `${path} ${field} ${name}`);
+      }
+      for (const [name, text] of Object.entries(JSON_VARIANTS)) {
+        const res = await agent
+          .post(path)
+          .type('json')
+          .send(JSON.stringify({ ...fields, [field]: `a${text}b`, _csrf: csrf }));
+        expectRefused(res, path, field, `${path} ${field} JSON ${name}`);
+      }
+      expect(await snapshot()).toEqual(before);
+    },
+  );
 
   it('refuses a control character in a field name too', async () => {
     const before = await snapshot();
-    const named = await agent.post('/account/login').type('form').send(`email=${USER}&password=x&a%00b=1&_csrf=${encodeURIComponent(csrf)}`);
+    const named = await agent
+      .post('/account/login')
+      .type('form')
+      .send(`email=${USER}&password=x&a%00b=1&_csrf=${encodeURIComponent(csrf)}`);
     expectRefused(named, '/account/login', '', 'field name');
     expect(await snapshot()).toEqual(before);
   });

@@ -19,7 +19,18 @@
  */
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { confirmByButton, csrfFrom, demoLinkFrom, getCsrf, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
+import {
+  confirmByButton,
+  csrfFrom,
+  demoLinkFrom,
+  getCsrf,
+  localPath,
+  postForm,
+  setup,
+  signedInAgent,
+  type Agent,
+  type World,
+} from '../helpers/setup.js';
 import { latestCode, relaxedSendLimits } from '../helpers/two-factor.js';
 import { account, countHashing, isSignedIn, PASSWORD, post, userRow, visible } from './helpers.js';
 
@@ -50,13 +61,33 @@ describe('case 55: a huge password (hashing as a denial of service)', () => {
     const emoji = '🔑'.repeat(3_000); // 12 kB of UTF-8, 36 kB percent-encoded
     const { result, hash, verify } = await countHashing(world, async () => {
       const out: Record<string, { status: number; text: string }> = {};
-      for (const [name, long] of [['ascii', ascii], ['emoji', emoji]]) {
+      for (const [name, long] of [
+        ['ascii', ascii],
+        ['emoji', emoji],
+      ]) {
         out[`login ${name}`] = await postForm(world.agent(), '/account/login', { email: 'huge@example.com', password: long });
         out[`login unknown ${name}`] = await postForm(world.agent(), '/account/login', { email: 'nobody@example.com', password: long });
-        out[`register ${name}`] = await postForm(world.agent(), '/account/register', { email: `huge-${name}@example.com`, password: long, confirmPassword: long });
-        out[`reset ${name}`] = await post(world.agent(), '/account/reset-password', { email: 'huge@example.com', code: codeOf(path), password: long, confirmPassword: long }, path);
-        out[`change old ${name}`] = await postForm(agent, '/manage/change-password', { oldPassword: long, newPassword: 'a fine new passphrase', confirmPassword: 'a fine new passphrase' });
-        out[`change new ${name}`] = await postForm(agent, '/manage/change-password', { oldPassword: PASSWORD, newPassword: long, confirmPassword: long });
+        out[`register ${name}`] = await postForm(world.agent(), '/account/register', {
+          email: `huge-${name}@example.com`,
+          password: long,
+          confirmPassword: long,
+        });
+        out[`reset ${name}`] = await post(
+          world.agent(),
+          '/account/reset-password',
+          { email: 'huge@example.com', code: codeOf(path), password: long, confirmPassword: long },
+          path,
+        );
+        out[`change old ${name}`] = await postForm(agent, '/manage/change-password', {
+          oldPassword: long,
+          newPassword: 'a fine new passphrase',
+          confirmPassword: 'a fine new passphrase',
+        });
+        out[`change new ${name}`] = await postForm(agent, '/manage/change-password', {
+          oldPassword: PASSWORD,
+          newPassword: long,
+          confirmPassword: long,
+        });
       }
       return out;
     });
@@ -80,7 +111,10 @@ describe('case 55: a huge password (hashing as a denial of service)', () => {
     const { result, hash, verify } = await countHashing(world, async () => {
       const agent = world.agent();
       const _csrf = await getCsrf(agent, '/account/login');
-      return agent.post('/account/login').type('form').send({ _csrf, email: 'huge@example.com', password: 'x'.repeat(1_000_000) });
+      return agent
+        .post('/account/login')
+        .type('form')
+        .send({ _csrf, email: 'huge@example.com', password: 'x'.repeat(1_000_000) });
     });
     expect(result.status).toBe(413);
     expect(hash.length + verify.length).toBe(0);
@@ -99,9 +133,20 @@ describe('case 56: bodies over the limit', () => {
     const requests = {
       'urlencoded 150 kB': () => agent.post('/account/register').type('form').send(big),
       'JSON 150 kB': () => agent.post('/account/register').send(big),
-      'urlencoded, 150 fields': () => agent.post('/account/register').type('form').send(`${manyFields}&_csrf=${_csrf}&email=many%40example.com`),
-      'gzip bomb (5 MB inflated)': () => agent.post('/account/register').set('Content-Type', 'application/x-www-form-urlencoded').set('Content-Encoding', 'gzip').serialize((b: unknown) => b as string).send(bomb),
-      'sign-in, 150 kB': () => agent.post('/account/login').type('form').send({ ...big, email: 'huge@example.com' }),
+      'urlencoded, 150 fields': () =>
+        agent.post('/account/register').type('form').send(`${manyFields}&_csrf=${_csrf}&email=many%40example.com`),
+      'gzip bomb (5 MB inflated)': () =>
+        agent
+          .post('/account/register')
+          .set('Content-Type', 'application/x-www-form-urlencoded')
+          .set('Content-Encoding', 'gzip')
+          .serialize((b: unknown) => b as string)
+          .send(bomb),
+      'sign-in, 150 kB': () =>
+        agent
+          .post('/account/login')
+          .type('form')
+          .send({ ...big, email: 'huge@example.com' }),
     };
     for (const [name, send] of Object.entries(requests)) {
       const res = await send();
@@ -125,12 +170,16 @@ describe('case 57: Unicode passwords (no normalisation, everywhere)', () => {
     const res = await postForm(agent, '/account/register', { email: 'unicode@example.com', password: nfc, confirmPassword: nfc });
     await confirmByButton(world.agent(), localPath(demoLinkFrom(res.text)));
     expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfc })).status).toBe(303);
-    expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfd })).text).toContain('Invalid login attempt.');
+    expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfd })).text).toContain(
+      'Invalid login attempt.',
+    );
     // Changing to the NFD form keeps it as typed too.
     const signedIn = await signedInAgent(world, 'unicode@example.com', nfc);
     const changed = await postForm(signedIn, '/manage/change-password', { oldPassword: nfc, newPassword: nfd, confirmPassword: nfd });
     expect(changed.status).toBe(303);
-    expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfc })).text).toContain('Invalid login attempt.');
+    expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfc })).text).toContain(
+      'Invalid login attempt.',
+    );
     expect((await postForm(world.agent(), '/account/login', { email: 'unicode@example.com', password: nfd })).status).toBe(303);
   });
 });
@@ -140,9 +189,16 @@ describe('case 58: leading and trailing spaces', () => {
     await account(world, 'spaces@example.com');
     const path = await resetPath('spaces@example.com');
     const spaced = '   spaced out passphrase   ';
-    const done = await post(world.agent(), '/account/reset-password', { email: 'spaces@example.com', code: codeOf(path), password: spaced, confirmPassword: spaced }, path);
+    const done = await post(
+      world.agent(),
+      '/account/reset-password',
+      { email: 'spaces@example.com', code: codeOf(path), password: spaced, confirmPassword: spaced },
+      path,
+    );
     expect(done.text).toContain('Your password has been reset.');
-    expect((await postForm(world.agent(), '/account/login', { email: 'spaces@example.com', password: spaced.trim() })).text).toContain('Invalid login attempt.');
+    expect((await postForm(world.agent(), '/account/login', { email: 'spaces@example.com', password: spaced.trim() })).text).toContain(
+      'Invalid login attempt.',
+    );
     expect((await postForm(world.agent(), '/account/login', { email: 'spaces@example.com', password: spaced })).status).toBe(303);
   });
 });
@@ -159,7 +215,12 @@ describe('case 59: common passwords', () => {
     for (const pw of common) {
       const pages = [
         await postForm(world.agent(), '/account/register', { email: `c-${users}@example.com`, password: pw, confirmPassword: pw }),
-        await post(world.agent(), '/account/reset-password', { email: 'common@example.com', code: codeOf(path), password: pw, confirmPassword: pw }, path),
+        await post(
+          world.agent(),
+          '/account/reset-password',
+          { email: 'common@example.com', code: codeOf(path), password: pw, confirmPassword: pw },
+          path,
+        ),
         await postForm(signedIn, '/manage/change-password', { oldPassword: PASSWORD, newPassword: pw, confirmPassword: pw }),
         await postForm(signedIn, '/manage/set-password', { newPassword: pw, confirmPassword: pw }, '/manage'),
       ];
@@ -177,9 +238,17 @@ describe('case 59: common passwords', () => {
 
 describe('case 60: no composition rules', () => {
   it('accepts eight lowercase letters that are not on the list, and refuses seven', async () => {
-    const seven = await postForm(world.agent(), '/account/register', { email: 'seven@example.com', password: 'qzvtmwk', confirmPassword: 'qzvtmwk' });
+    const seven = await postForm(world.agent(), '/account/register', {
+      email: 'seven@example.com',
+      password: 'qzvtmwk',
+      confirmPassword: 'qzvtmwk',
+    });
     expect(seven.text).toContain('Passwords must be at least 8 characters.');
-    const eight = await postForm(world.agent(), '/account/register', { email: 'eight@example.com', password: 'qzvtmwkp', confirmPassword: 'qzvtmwkp' });
+    const eight = await postForm(world.agent(), '/account/register', {
+      email: 'eight@example.com',
+      password: 'qzvtmwkp',
+      confirmPassword: 'qzvtmwkp',
+    });
     expect(eight.text).toContain('Please check your email and confirm your email address.');
     await confirmByButton(world.agent(), localPath(demoLinkFrom(eight.text)));
     expect((await postForm(world.agent(), '/account/login', { email: 'eight@example.com', password: 'qzvtmwkp' })).status).toBe(303);
@@ -187,10 +256,17 @@ describe('case 60: no composition rules', () => {
 });
 
 describe('case 61: email addresses', () => {
-  const register = (email: string) => postForm(world.agent(), '/account/register', { email, password: PASSWORD, confirmPassword: PASSWORD });
+  const register = (email: string) =>
+    postForm(world.agent(), '/account/register', { email, password: PASSWORD, confirmPassword: PASSWORD });
 
   it('accepts Unicode local parts, IDN domains, emoji and +tags, and keeps them as typed (in NFC)', async () => {
-    for (const email of ['Ünïcödé@example.com', 'user@bücher.example', 'emoji😀@example.com', 'user+tag@example.com', 'Mixed.Case@Example.COM']) {
+    for (const email of [
+      'Ünïcödé@example.com',
+      'user@bücher.example',
+      'emoji😀@example.com',
+      'user+tag@example.com',
+      'Mixed.Case@Example.COM',
+    ]) {
       const res = await register(email);
       expect(res.text, email).toContain('Please check your email and confirm your email address.');
       expect(await world.knex('users').where({ email }), email).toHaveLength(1);
@@ -201,10 +277,16 @@ describe('case 61: email addresses', () => {
 
   it('never makes a second account for the same address in another case, form or with spaces around it', async () => {
     const fresh = await register('Same.Person@example.com');
-    for (const variant of ['same.person@example.com', 'SAME.PERSON@EXAMPLE.COM', '  Same.Person@example.com  ', 'Same.Person@Example.com']) {
+    for (const variant of [
+      'same.person@example.com',
+      'SAME.PERSON@EXAMPLE.COM',
+      '  Same.Person@example.com  ',
+      'Same.Person@Example.com',
+    ]) {
       const res = await register(variant);
-      expect(visible(res.text.replace(/<a data-demo-link[^>]*>[^<]*<\/a>/, '')), variant)
-        .toBe(visible(fresh.text.replace(/<a data-demo-link[^>]*>[^<]*<\/a>/, '')));
+      expect(visible(res.text.replace(/<a data-demo-link[^>]*>[^<]*<\/a>/, '')), variant).toBe(
+        visible(fresh.text.replace(/<a data-demo-link[^>]*>[^<]*<\/a>/, '')),
+      );
     }
     expect(await world.knex('users').whereRaw('lower(email) = ?', ['same.person@example.com'])).toHaveLength(1);
     // Decomposed (NFD) and composed (NFC) forms of one address are one address.
@@ -217,7 +299,9 @@ describe('case 61: email addresses', () => {
     await register('Élodie@example.com');
     await register('élodie@example.com');
     await register('ÉLODIE@EXAMPLE.COM');
-    expect(await world.knex('users').where('email', 'like', '%lodie@example.com').orWhere('email', 'like', '%LODIE@EXAMPLE.COM')).toHaveLength(1);
+    expect(
+      await world.knex('users').where('email', 'like', '%lodie@example.com').orWhere('email', 'like', '%LODIE@EXAMPLE.COM'),
+    ).toHaveLength(1);
   });
 
   it('refuses look-alike tricks: invisible characters, full-width @, two @, and arrays', async () => {
@@ -275,7 +359,12 @@ describe('case 66: return URLs that are long or inject headers', () => {
     expect(form.text).toContain('name="returnUrl" value="/"');
     const long = await world.agent().get(`/account/login?returnUrl=/${'a'.repeat(10_000)}`);
     expect(long.text).toContain('name="returnUrl" value="/"');
-    for (const returnUrl of ['/ok\r\nSet-Cookie: owned=1', '/ok\nLocation: https://evil.example', '/ok%0d%0aSet-Cookie:%20owned=1', `/${'%2e'.repeat(4_000)}`]) {
+    for (const returnUrl of [
+      '/ok\r\nSet-Cookie: owned=1',
+      '/ok\nLocation: https://evil.example',
+      '/ok%0d%0aSet-Cookie:%20owned=1',
+      `/${'%2e'.repeat(4_000)}`,
+    ]) {
       const res = await postForm(world.agent(), '/account/login', { email: 'return@example.com', password: PASSWORD, returnUrl });
       // A raw CR or LF is a control character: the input boundary refuses the whole form (issue 14.8).
       const refused = /[\r\n]/.test(returnUrl);
@@ -285,7 +374,12 @@ describe('case 66: return URLs that are long or inject headers', () => {
     }
     const agent = world.agent();
     const _csrf = csrfFrom((await agent.get('/account/login')).text);
-    const arr = await agent.post('/account/login').type('form').send(`email=return%40example.com&password=${encodeURIComponent(PASSWORD)}&returnUrl=/manage&returnUrl=//evil.example&_csrf=${_csrf}`);
+    const arr = await agent
+      .post('/account/login')
+      .type('form')
+      .send(
+        `email=return%40example.com&password=${encodeURIComponent(PASSWORD)}&returnUrl=/manage&returnUrl=//evil.example&_csrf=${_csrf}`,
+      );
     expect(arr.headers.location).toBe('/');
   });
 });

@@ -76,7 +76,10 @@ describe('cases 67 and 68: return URLs on the login form and at sign-in', () => 
       // A fresh session each time: sign-in replaces it, and with it the token.
       const browser = world.agent();
       const token = csrfFrom((await browser.get('/account/login')).text);
-      const res = await browser.post('/account/login').type('form').send({ email: 'plain@example.com', password: PASSWORD, returnUrl, _csrf: token });
+      const res = await browser
+        .post('/account/login')
+        .type('form')
+        .send({ email: 'plain@example.com', password: PASSWORD, returnUrl, _csrf: token });
       // A raw control character (tab, NUL) is refused by the input boundary with 400 and no
       // redirect at all (issue 14.8); every other trick signs in and goes home.
       const refused = /[\u0000-\u001f]/.test(returnUrl);
@@ -108,7 +111,9 @@ describe('case 69: the return URL carried through Send Code, Verify Code and the
     const sendPage = await agent.get('/account/send-code?returnUrl=%2F%2Fevil.example');
     expect(sendPage.text).toContain('name="returnUrl" value="/manage"');
     const { res } = await twoFactorSignIn(world, 'second@example.com', {
-      agent, login: { returnUrl: '/manage' }, verify: { returnUrl: 'https://evil.example/' },
+      agent,
+      login: { returnUrl: '/manage' },
+      verify: { returnUrl: 'https://evil.example/' },
     });
     expect(res.headers.location).toBe('/manage');
   });
@@ -116,16 +121,30 @@ describe('case 69: the return URL carried through Send Code, Verify Code and the
   it('is checked at the end of the Google round trip, for sign-in and for two-factor after Google', async () => {
     await registerWithGoogle(world.agent(), google, { sub: 'g-redirect', email: 'redirect@gmail.com', email_verified: true });
     for (const returnUrl of ['https://evil.example/', '//evil.example', '/\\evil.example']) {
-      const res = await googleRoundTrip(world.agent(), google, { sub: 'g-redirect' }, {
-        path: '/account/external-login', fields: { provider: 'Google', returnUrl }, formPath: '/account/login',
-      });
+      const res = await googleRoundTrip(
+        world.agent(),
+        google,
+        { sub: 'g-redirect' },
+        {
+          path: '/account/external-login',
+          fields: { provider: 'Google', returnUrl },
+          formPath: '/account/login',
+        },
+      );
       expect(res.headers.location, returnUrl).toBe('/');
     }
     const user = await userByEmail(world, 'redirect@gmail.com');
     await world.knex('users').where({ id: user.id }).update({ two_factor_enabled: true });
-    const res = await googleRoundTrip(world.agent(), google, { sub: 'g-redirect' }, {
-      path: '/account/external-login', fields: { provider: 'Google', returnUrl: '//evil.example' }, formPath: '/account/login',
-    });
+    const res = await googleRoundTrip(
+      world.agent(),
+      google,
+      { sub: 'g-redirect' },
+      {
+        path: '/account/external-login',
+        fields: { provider: 'Google', returnUrl: '//evil.example' },
+        formPath: '/account/login',
+      },
+    );
     expect(res.headers.location).toBe('/account/send-code?returnUrl=%2F&rememberMe=false');
   });
 });

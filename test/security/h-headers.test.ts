@@ -37,7 +37,14 @@ function expectSecurityHeaders(res: Res, what: string) {
   expect(h['strict-transport-security'], what).toMatch(/max-age=(\d+); includeSubDomains/);
   expect(Number(/max-age=(\d+)/.exec(h['strict-transport-security'])![1]), what).toBeGreaterThanOrEqual(31_536_000);
   const csp = h['content-security-policy'] ?? '';
-  for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'", "script-src 'self'"]) {
+  for (const directive of [
+    "default-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "script-src 'self'",
+  ]) {
     expect(csp, `${what}: ${directive}`).toContain(directive);
   }
   expect(csp, what).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
@@ -58,10 +65,21 @@ describe('cases 71-74: headers on every kind of response', () => {
       ['login form', 200, await anonymous.get('/account/login')],
       ['manage (signed in)', 200, await signedIn.get('/manage')],
       ['redirect to login', 302, await anonymous.get('/manage')],
-      ['redirect after sign-in', 303, await postForm(world.agent(), '/account/login', { email: 'headers@example.com', password: PASSWORD })],
+      [
+        'redirect after sign-in',
+        303,
+        await postForm(world.agent(), '/account/login', { email: 'headers@example.com', password: PASSWORD }),
+      ],
       ['404', 404, await anonymous.get('/no/such/page')],
       ['403 (CSRF)', 403, await anonymous.post('/account/login').type('form').send({ email: 'x' })],
-      ['413', 413, await anonymous.post('/account/register').type('form').send({ _csrf, padding: 'x'.repeat(200_000) })],
+      [
+        '413',
+        413,
+        await anonymous
+          .post('/account/register')
+          .type('form')
+          .send({ _csrf, padding: 'x'.repeat(200_000) }),
+      ],
       ['400 (bad JSON)', 400, await anonymous.post('/account/login').set('Content-Type', 'application/json').send('{"email":')],
       ['health (JSON)', 200, await anonymous.get('/health')],
       ['stylesheet', 200, await anonymous.get('/css/site.css')],
@@ -77,8 +95,17 @@ describe('cases 71-74: headers on every kind of response', () => {
 
   it('no page has inline script or event handlers (so the CSP needs no unsafe-inline)', async () => {
     const agent = await signedInAgent(world, 'headers@example.com');
-    for (const path of ['/', '/account/login', '/account/register', '/account/forgot-password', '/manage', '/manage/change-password',
-      '/manage/add-phone-number', '/manage/logins', '/no/such/page']) {
+    for (const path of [
+      '/',
+      '/account/login',
+      '/account/register',
+      '/account/forgot-password',
+      '/manage',
+      '/manage/change-password',
+      '/manage/add-phone-number',
+      '/manage/logins',
+      '/no/such/page',
+    ]) {
       const html = (await agent.get(path)).text;
       expect(html, path).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
       expect(html, path).not.toMatch(/\son[a-z]+\s*=/i);
@@ -87,7 +114,9 @@ describe('cases 71-74: headers on every kind of response', () => {
   });
 
   it('in production: HSTS and upgrade-insecure-requests as well', async () => {
-    const prod = await setup({ env: { NODE_ENV: 'production', SESSION_SECRET: 'production-secret-production-secret-0123', APP_BASE_URL: 'https://gatehouse.test' } });
+    const prod = await setup({
+      env: { NODE_ENV: 'production', SESSION_SECRET: 'production-secret-production-secret-0123', APP_BASE_URL: 'https://gatehouse.test' },
+    });
     try {
       const res = await prod.agent().get('/account/login');
       expectSecurityHeaders(res, 'production login');
@@ -100,7 +129,11 @@ describe('cases 71-74: headers on every kind of response', () => {
 
 describe('case 73: Referrer-Policy on pages whose address holds a token', () => {
   it('is no-referrer on confirm-email, reset-password and the Google callback', async () => {
-    const registered = await postForm(world.agent(), '/account/register', { email: 'referrer@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const registered = await postForm(world.agent(), '/account/register', {
+      email: 'referrer@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const confirm = await world.agent().get(localPath(demoLinkFrom(registered.text)));
     expect(confirm.status).toBe(200);
     expect(confirm.headers['referrer-policy']).toBe('no-referrer');

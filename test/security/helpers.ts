@@ -74,8 +74,15 @@ export const isSignedIn = async (agent: Agent) => (await agent.get('/manage')).s
 /** Posts a form with the token of `formPath` in this browser. */
 export async function post(agent: Agent, path: string, fields: Record<string, string> | string, formPath = '/account/login') {
   const _csrf = await getCsrf(agent, formPath);
-  if (typeof fields === 'string') return agent.post(path).type('form').send(`${fields}&_csrf=${encodeURIComponent(_csrf)}`);
-  return agent.post(path).type('form').send({ ...fields, _csrf });
+  if (typeof fields === 'string')
+    return agent
+      .post(path)
+      .type('form')
+      .send(`${fields}&_csrf=${encodeURIComponent(_csrf)}`);
+  return agent
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf });
 }
 
 /** The token a page in this browser carries. */

@@ -46,7 +46,14 @@ const page = (html: string) => visible(html).replace(/[\w.+-]+@example\.com/g, '
 
 describe('case 75: unknown address vs. known address with a wrong password', () => {
   it('gets the same status and page, after exactly one argon2 verification with the real parameters, for every kind of account', async () => {
-    const emails = ['nobody@example.com', 'known@example.com', 'unconfirmed@example.com', 'locked@example.com', 'google.only@example.com', 'twofactor@example.com'];
+    const emails = [
+      'nobody@example.com',
+      'known@example.com',
+      'unconfirmed@example.com',
+      'locked@example.com',
+      'google.only@example.com',
+      'twofactor@example.com',
+    ];
     const seen: Array<{ email: string; status: number; page: string; verifications: number; hashes: string[] }> = [];
     for (const email of emails) {
       const { result, verify } = await countHashing(world, () => login(email));
@@ -137,7 +144,13 @@ describe('case 78: forgot password for unknown, known and unconfirmed addresses'
 describe('case 79: registering an address that has an account', () => {
   it('shows the new-account page, costs the same argon2 work, and mails the owner instead', async () => {
     const register = (email: string) =>
-      countHashing(world, () => postForm(world.agent(), '/account/register', { email, password: 'a fresh passphrase 79', confirmPassword: 'a fresh passphrase 79' }));
+      countHashing(world, () =>
+        postForm(world.agent(), '/account/register', {
+          email,
+          password: 'a fresh passphrase 79',
+          confirmPassword: 'a fresh passphrase 79',
+        }),
+      );
     const fresh = await register('brand.new79@example.com');
     const taken = await register('KNOWN@Example.com');
     const unconfirmed = await register('unconfirmed@example.com');
@@ -148,7 +161,11 @@ describe('case 79: registering an address that has an account', () => {
       expect(r.hash).toHaveLength(fresh.hash.length);
     }
     expect(fresh.hash).toHaveLength(1);
-    const notices = await world.knex('outbox').whereIn('purpose', ['AlreadyRegistered', 'UnconfirmedAccountNotice']).orderBy('recipient').select('recipient', 'purpose');
+    const notices = await world
+      .knex('outbox')
+      .whereIn('purpose', ['AlreadyRegistered', 'UnconfirmedAccountNotice'])
+      .orderBy('recipient')
+      .select('recipient', 'purpose');
     // An unconfirmed account's notice also offers to confirm it or set a password of one's own (issue 14.3).
     expect(notices).toEqual([
       { recipient: 'known@example.com', purpose: 'AlreadyRegistered' },

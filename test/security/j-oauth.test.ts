@@ -33,7 +33,8 @@ beforeAll(async () => {
 afterAll(() => world.close());
 beforeEach(() => world.knex('rate_limits').delete());
 
-const failures = async () => Number((await world.knex('audit_events').where({ event_type: 'ExternalLoginFailed' }).count<{ n: number }[]>('* as n'))[0].n);
+const failures = async () =>
+  Number((await world.knex('audit_events').where({ event_type: 'ExternalLoginFailed' }).count<{ n: number }[]>('* as n'))[0].n);
 
 /** Starts a sign-in in `agent` and returns the callback address the provider sent back. */
 async function callbackFor(agent: Agent, person: GoogleUser) {
@@ -46,10 +47,24 @@ describe('case 81: a callback with a bad state', () => {
   it('is refused for arrays, empty, huge and look-alike states, never a 500, and nothing signs in', async () => {
     const variants: Record<string, (u: URL) => string> = {
       'two states': (u) => `${u.pathname}${u.search}&state=${u.searchParams.get('state')}`,
-      'an empty state': (u) => { u.searchParams.set('state', ''); return u.pathname + u.search; },
-      'a 10 kB state': (u) => { u.searchParams.set('state', 'x'.repeat(10_000)); return u.pathname + u.search; },
-      'the state with one character changed': (u) => { const s = u.searchParams.get('state')!; u.searchParams.set('state', s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A')); return u.pathname + u.search; },
-      'the state as state[]': (u) => { const s = u.searchParams.get('state')!; u.searchParams.delete('state'); return `${u.pathname}${u.search}&state[]=${s}`; },
+      'an empty state': (u) => {
+        u.searchParams.set('state', '');
+        return u.pathname + u.search;
+      },
+      'a 10 kB state': (u) => {
+        u.searchParams.set('state', 'x'.repeat(10_000));
+        return u.pathname + u.search;
+      },
+      'the state with one character changed': (u) => {
+        const s = u.searchParams.get('state')!;
+        u.searchParams.set('state', s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A'));
+        return u.pathname + u.search;
+      },
+      'the state as state[]': (u) => {
+        const s = u.searchParams.get('state')!;
+        u.searchParams.delete('state');
+        return `${u.pathname}${u.search}&state[]=${s}`;
+      },
       'an error and a code together': (u) => `${u.pathname}${u.search}&error=access_denied`,
     };
     for (const [name, tamper] of Object.entries(variants)) {
@@ -70,8 +85,14 @@ describe('case 82: odd codes at the callback', () => {
   it('refuses a repeated, huge or made-up code with the failure page, never a 500', async () => {
     for (const [name, tamper] of Object.entries({
       'two codes': (u: URL) => `${u.pathname}${u.search}&code=${u.searchParams.get('code')}`,
-      'a 10 kB code': (u: URL) => { u.searchParams.set('code', 'c'.repeat(10_000)); return u.pathname + u.search; },
-      'a made-up code': (u: URL) => { u.searchParams.set('code', 'made-up'); return u.pathname + u.search; },
+      'a 10 kB code': (u: URL) => {
+        u.searchParams.set('code', 'c'.repeat(10_000));
+        return u.pathname + u.search;
+      },
+      'a made-up code': (u: URL) => {
+        u.searchParams.set('code', 'made-up');
+        return u.pathname + u.search;
+      },
     })) {
       const agent = world.agent();
       const res = await agent.get(tamper(await callbackFor(agent, { sub: 'g-82', email: 'code82@gmail.com', email_verified: true })));
@@ -110,7 +131,11 @@ describe('case 84 (policy: never link by email): a verified Google address that 
     expect(callback.headers.location).toBe('/account/external-login-confirmation');
     expect(await isSignedIn(agent)).toBe(false);
     const res = await postForm(agent, '/account/external-login-confirmation', { email: 'verified.owner@example.com' });
-    const brandNew = await registerWithGoogle(world.agent(), google, { sub: 'g-84-new', email: 'brand.new84@example.com', email_verified: false });
+    const brandNew = await registerWithGoogle(world.agent(), google, {
+      sub: 'g-84-new',
+      email: 'brand.new84@example.com',
+      email_verified: false,
+    });
     expect(res.status).toBe(200);
     // Demo mode shows a link in place of the email (a different one): outside demo mode the pages are one.
     const strip = (html: string) => visible(html.replace(/<a data-demo-link[^>]*>[^<]*<\/a>/, ''));
@@ -120,7 +145,9 @@ describe('case 84 (policy: never link by email): a verified Google address that 
     expect(await isSignedIn(agent)).toBe(false);
     expect(await world.knex('user_logins').where({ user_id: owner.id })).toHaveLength(0);
     expect(await world.knex('user_logins').where({ provider_key: 'g-84' })).toHaveLength(0);
-    expect(await world.knex('outbox').where({ recipient: 'verified.owner@example.com', purpose: 'ExternalLoginForExistingEmail' })).toHaveLength(1);
+    expect(
+      await world.knex('outbox').where({ recipient: 'verified.owner@example.com', purpose: 'ExternalLoginForExistingEmail' }),
+    ).toHaveLength(1);
   });
 });
 
@@ -135,7 +162,14 @@ describe('case 85: removing the last way in', () => {
       { loginProvider: 'google', providerKey: 'g-85' },
       { loginProvider: 'Google', providerKey: ' g-85' },
     ];
-    const results = await Promise.all(forged.map((f) => agent.post('/manage/remove-login').type('form').send({ ...f, _csrf })));
+    const results = await Promise.all(
+      forged.map((f) =>
+        agent
+          .post('/manage/remove-login')
+          .type('form')
+          .send({ ...f, _csrf }),
+      ),
+    );
     for (const r of results) expect(r.headers.location).toBe('/manage/logins?message=Error');
     expect(await world.knex('user_logins').where({ user_id: user!.id })).toHaveLength(1);
     expect(await isSignedIn(agent)).toBe(true);
@@ -159,7 +193,12 @@ describe('case 41 (Google variant): repeating "Associate your Google account" wi
   it('mails the owner at most 3 times an hour, with the same page every time', async () => {
     await account(world, 'flooded.by.google@example.com');
     for (let i = 0; i < 6; i++) {
-      const res = await registerWithGoogle(world.agent(), google, { sub: 'g-flooder', email: 'flooder@gmail.com', email_verified: true }, 'flooded.by.google@example.com');
+      const res = await registerWithGoogle(
+        world.agent(),
+        google,
+        { sub: 'g-flooder', email: 'flooder@gmail.com', email_verified: true },
+        'flooded.by.google@example.com',
+      );
       expect(res.status).toBe(200);
       expect(res.text).toContain('Please check your email and confirm your email address.');
     }

@@ -136,10 +136,21 @@ describe('case 91: the CLI pointed at a database server', () => {
   });
 
   it('refuses with NODE_ENV=production too, and lets read-only commands through to the connection', async () => {
-    const prod = fakeIo({ ...server, NODE_ENV: 'production', SESSION_SECRET: 'production-secret-production-secret-0123', APP_BASE_URL: 'https://gatehouse.example', ADMIN_PASSWORD });
+    const prod = fakeIo({
+      ...server,
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'production-secret-production-secret-0123',
+      APP_BASE_URL: 'https://gatehouse.example',
+      ADMIN_PASSWORD,
+    });
     expect(await runAdmin(['seed'], prod.io)).toBe(1);
     expect(prod.err()).toMatch(/add --yes/);
-    const list = fakeIo({ ...server, NODE_ENV: 'production', SESSION_SECRET: 'production-secret-production-secret-0123', APP_BASE_URL: 'https://gatehouse.example' });
+    const list = fakeIo({
+      ...server,
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'production-secret-production-secret-0123',
+      APP_BASE_URL: 'https://gatehouse.example',
+    });
     expect(await runAdmin(['list-users'], list.io)).toBe(1);
     expect(list.err()).toMatch(/cannot open the database/);
   });
@@ -163,7 +174,10 @@ describe('case 92: unlock and end-sessions', () => {
     await world.services.store.setLockoutEnd(world.knex, user.id, new Date(Date.now() + 3_600_000));
     await run(unlock, { email: 'ops92@example.com' });
     expect((await userRow(world, 'ops92@example.com')).lockout_end).toBeNull();
-    const events = await world.knex('audit_events').where({ user_id: user.id }).whereIn('event_type', ['SecurityStampUpdated', 'UserUnlocked']);
+    const events = await world
+      .knex('audit_events')
+      .where({ user_id: user.id })
+      .whereIn('event_type', ['SecurityStampUpdated', 'UserUnlocked']);
     expect(events.map((e) => e.event_type).sort()).toEqual(['SecurityStampUpdated', 'UserUnlocked']);
     expect(events.every((e) => /^gatehouse-admin-cli \(/.test(e.user_agent))).toBe(true);
   });

@@ -50,13 +50,17 @@ describe('issue 14.8: no phone number or email address in a logged URL', () => {
     const signedOut = await world.agent().get(added.headers.location);
     expect(signedOut.status).toBe(302);
     expect((await world.agent().get(signedOut.headers.location)).status).toBe(200);
-    await world.agent().get(`/account/login?email=${encodeURIComponent(EMAIL)}&returnUrl=${encodeURIComponent(`/manage?contact=${EMAIL}`)}`);
+    await world
+      .agent()
+      .get(`/account/login?email=${encodeURIComponent(EMAIL)}&returnUrl=${encodeURIComponent(`/manage?contact=${EMAIL}`)}`);
     await world.agent().get(`/account/forgot-password?Email=${encodeURIComponent(EMAIL)}&phone=%2B41${PHONE_DIGITS}`);
     await world.agent().get(`/no-such-page/${EMAIL}/+41${PHONE_DIGITS}`);
 
     // A form refused at the input boundary is logged as the POST it was (issue 14.8).
     await postForm(agent, '/account/forgot-password', { email: `a\u0000${EMAIL}` });
-    const refusedLine = logLines.map((l) => JSON.parse(l)).find((e) => e.req?.url === '/account/forgot-password' && e.res?.statusCode === 400);
+    const refusedLine = logLines
+      .map((l) => JSON.parse(l))
+      .find((e) => e.req?.url === '/account/forgot-password' && e.res?.statusCode === 400);
     expect(refusedLine?.req.method).toBe('POST');
 
     const urls = loggedUrls();

@@ -16,8 +16,26 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGoogle, type FakeGoogle } from '../fakes/fake-google.js';
 import { consentAtProvider, registerWithGoogle } from '../helpers/external-login.js';
-import { confirmByButton, csrfFrom, demoLinkFrom, localPath, postForm, setup, signedInAgent, type Agent, type World } from '../helpers/setup.js';
-import { addConfirmedPhone, clearSignInThrottle, passwordStep, relaxedSendLimits, sendCode, twoFactorSignIn, verifyCode } from '../helpers/two-factor.js';
+import {
+  confirmByButton,
+  csrfFrom,
+  demoLinkFrom,
+  localPath,
+  postForm,
+  setup,
+  signedInAgent,
+  type Agent,
+  type World,
+} from '../helpers/setup.js';
+import {
+  addConfirmedPhone,
+  clearSignInThrottle,
+  passwordStep,
+  relaxedSendLimits,
+  sendCode,
+  twoFactorSignIn,
+  verifyCode,
+} from '../helpers/two-factor.js';
 import { account, PASSWORD, post, setCookies } from './helpers.js';
 
 const logLines: string[] = [];
@@ -40,7 +58,9 @@ afterAll(async () => {
 });
 
 const noticesTo = async (email: string) =>
-  (await world.knex('outbox').where({ recipient: email, channel: 'email' }).orderBy('id')).filter((m) => !['TwoFactor', 'EmailConfirmation', 'ResetPassword'].includes(m.purpose));
+  (await world.knex('outbox').where({ recipient: email, channel: 'email' }).orderBy('id')).filter(
+    (m) => !['TwoFactor', 'EmailConfirmation', 'ResetPassword'].includes(m.purpose),
+  );
 
 describe('case 93: a notice to the address on file after every security change', () => {
   async function expectNotice(email: string, action: () => Promise<unknown>, pattern: RegExp) {
@@ -59,15 +79,32 @@ describe('case 93: a notice to the address on file after every security change',
     await clearSignInThrottle(world);
     let agent = await signedInAgent(world, email);
     const other = 'another good passphrase 93';
-    await expectNotice(email, () => postForm(agent, '/manage/change-password', { oldPassword: PASSWORD, newPassword: other, confirmPassword: other }), /password/i);
-    await expectNotice(email, async () => {
-      const forgot = await postForm(world.agent(), '/account/forgot-password', { email });
-      const link = localPath(demoLinkFrom(forgot.text));
-      await post(world.agent(), '/account/reset-password', { email, code: new URL(link, 'http://x').searchParams.get('code')!, password: PASSWORD, confirmPassword: PASSWORD }, link);
-    }, /password/i);
+    await expectNotice(
+      email,
+      () => postForm(agent, '/manage/change-password', { oldPassword: PASSWORD, newPassword: other, confirmPassword: other }),
+      /password/i,
+    );
+    await expectNotice(
+      email,
+      async () => {
+        const forgot = await postForm(world.agent(), '/account/forgot-password', { email });
+        const link = localPath(demoLinkFrom(forgot.text));
+        await post(
+          world.agent(),
+          '/account/reset-password',
+          { email, code: new URL(link, 'http://x').searchParams.get('code')!, password: PASSWORD, confirmPassword: PASSWORD },
+          link,
+        );
+      },
+      /password/i,
+    );
     agent = await signedInAgent(world, email);
     await world.knex('users').where({ email }).update({ password_hash: null }); // as if made through Google
-    await expectNotice(email, () => postForm(agent, '/manage/set-password', { newPassword: PASSWORD, confirmPassword: PASSWORD }), /password/i);
+    await expectNotice(
+      email,
+      () => postForm(agent, '/manage/set-password', { newPassword: PASSWORD, confirmPassword: PASSWORD }),
+      /password/i,
+    );
     await expectNotice(email, () => addConfirmedPhone(agent), /phone/i);
     await expectNotice(email, () => postForm(agent, '/manage/enable-two-factor', {}, '/manage'), /two-factor|two factor/i);
     await expectNotice(email, () => addConfirmedPhone(agent, '+41 79 555 66 77'), /phone/i);
@@ -94,7 +131,11 @@ describe('case 94: what the logs hold after the whole set of flows', () => {
 
     // Register, confirm (code in the URL), sign in wrong and right, sign off.
     const browser = world.agent();
-    const registered = await postForm(browser, '/account/register', { email: 'logged@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const registered = await postForm(browser, '/account/register', {
+      email: 'logged@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const csrfToken = csrfFrom((await browser.get('/account/login')).text);
     secrets.add(csrfToken);
     const confirm = localPath(demoLinkFrom(registered.text));
@@ -118,7 +159,17 @@ describe('case 94: what the logs hold after the whole set of flows', () => {
     // Forgot and reset (token in the URL and in the form), change password.
     const forgot = await postForm(world.agent(), '/account/forgot-password', { email: 'logged@example.com' });
     const reset = localPath(demoLinkFrom(forgot.text));
-    await post(world.agent(), '/account/reset-password', { email: 'logged@example.com', code: new URL(reset, 'http://x').searchParams.get('code')!, password: passwords[2], confirmPassword: passwords[2] }, reset);
+    await post(
+      world.agent(),
+      '/account/reset-password',
+      {
+        email: 'logged@example.com',
+        code: new URL(reset, 'http://x').searchParams.get('code')!,
+        password: passwords[2],
+        confirmPassword: passwords[2],
+      },
+      reset,
+    );
     const again = (await twoFactorSignIn(world, 'logged@example.com', { login: { password: passwords[2] } })).agent as Agent;
     await postForm(again, '/manage/change-password', { oldPassword: passwords[2], newPassword: PASSWORD, confirmPassword: PASSWORD });
     // Google: a good round trip and one with a bad state.
@@ -149,14 +200,32 @@ describe('case 94: what the logs hold after the whole set of flows', () => {
     expect(requestLog).toContain('code=%5Bredacted%5D');
     for (const secret of secrets) {
       const pattern = new RegExp(`(?<![\\w-])${secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`);
-      expect(logLines.filter((l) => pattern.test(l)), `request log holds ${secret.slice(0, 8)}…`).toEqual([]);
+      expect(
+        logLines.filter((l) => pattern.test(l)),
+        `request log holds ${secret.slice(0, 8)}…`,
+      ).toEqual([]);
       expect(pattern.test(auditText), `audit log holds ${secret.slice(0, 8)}…`).toBe(false);
     }
     expect(secrets.size).toBeGreaterThan(15);
 
     const types = new Set(audit.map((e) => e.event_type));
-    for (const type of ['UserRegistered', 'EmailConfirmed', 'SignInFailed', 'SignedIn', 'SignedOut', 'SecurityCodeSent', 'TwoFactorFailed',
-      'PasswordResetRequested', 'PasswordReset', 'PasswordChanged', 'ExternalLoginAdded', 'ExternalLoginFailed', 'TwoFactorEnabled', 'PhoneNumberAdded', 'BrowserRemembered']) {
+    for (const type of [
+      'UserRegistered',
+      'EmailConfirmed',
+      'SignInFailed',
+      'SignedIn',
+      'SignedOut',
+      'SecurityCodeSent',
+      'TwoFactorFailed',
+      'PasswordResetRequested',
+      'PasswordReset',
+      'PasswordChanged',
+      'ExternalLoginAdded',
+      'ExternalLoginFailed',
+      'TwoFactorEnabled',
+      'PhoneNumberAdded',
+      'BrowserRemembered',
+    ]) {
       expect(types, type).toContain(type);
     }
     // Failures name the address's account when there is one, and record where they came from.

@@ -11,7 +11,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateSecurityCode } from '../../src/identity/security-code-sender.js';
 import { createTestClock, setup, type Agent, type World } from '../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, latestCode, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, userByEmail, verifyCode,
+  auditCount,
+  clearSignInThrottle,
+  latestCode,
+  passwordStep,
+  PHONE_E164,
+  relaxedSendLimits,
+  sendCode,
+  userByEmail,
+  verifyCode,
 } from '../helpers/two-factor.js';
 import { account, PASSWORD, userRow } from './helpers.js';
 
@@ -47,7 +55,14 @@ async function lockOut(email: string) {
 /** A code that is right in every way but the lockout: issued now, for this user, phone and stamp. */
 async function rightCode(email: string) {
   const user = await userByEmail(world, email);
-  return world.services.tokens.issue(world.knex, { userId: user.id, purpose: 'TwoFactor', target: PHONE_E164, securityStamp: user.securityStamp, ttlMs: 6 * MINUTE, secret: generateSecurityCode() });
+  return world.services.tokens.issue(world.knex, {
+    userId: user.id,
+    purpose: 'TwoFactor',
+    target: PHONE_E164,
+    securityStamp: user.securityStamp,
+    ttlMs: 6 * MINUTE,
+    secret: generateSecurityCode(),
+  });
 }
 
 /**
@@ -132,7 +147,12 @@ describe('item 9: each two-factor lockout in a row lasts longer', () => {
     const { agent, code } = await pending(email);
     const _csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/account/login')).text)![1];
     await Promise.all(
-      Array.from({ length: 50 }, (_, i) => agent.post('/account/verify-code').type('form').send({ _csrf, provider: 'Phone Code', code: wrongFor(code, i + 1) })),
+      Array.from({ length: 50 }, (_, i) =>
+        agent
+          .post('/account/verify-code')
+          .type('form')
+          .send({ _csrf, provider: 'Phone Code', code: wrongFor(code, i + 1) }),
+      ),
     );
     expect((await userRow(world, email)).lockout_series).toBe(2);
     expect((await userByEmail(world, email)).lockoutEnd!.getTime() - clock().getTime()).toBe(15 * MINUTE);

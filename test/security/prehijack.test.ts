@@ -10,7 +10,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { housekeepingTasks } from '../../src/housekeeping.js';
 import { googleRoundTrip, registerWithGoogle, setupWithFakeGoogle } from '../helpers/external-login.js';
 import { confirmByButton, createTestClock, csrfFrom, localPath, PASSWORD, postForm, type Agent, type World } from '../helpers/setup.js';
-import { addConfirmedPhone, clearSignInThrottle, enableTwoFactor, passwordStep, relaxedSendLimits, sendCode } from '../helpers/two-factor.js';
+import {
+  addConfirmedPhone,
+  clearSignInThrottle,
+  enableTwoFactor,
+  passwordStep,
+  relaxedSendLimits,
+  sendCode,
+} from '../helpers/two-factor.js';
 import { account, isSignedIn, userRow } from './helpers.js';
 import type { FakeGoogle } from '../fakes/fake-google.js';
 
@@ -46,8 +53,16 @@ async function resetThroughLink(path: string, email: string, password = OWNER_PA
   const agent = world.agent();
   const page = await agent.get(path);
   expect(page.status).toBe(200);
-  return agent.post('/account/reset-password').type('form')
-    .send({ email, password, confirmPassword: password, code: new URL(path, 'http://x').searchParams.get('code')!, _csrf: csrfFrom(page.text) });
+  return agent
+    .post('/account/reset-password')
+    .type('form')
+    .send({
+      email,
+      password,
+      confirmPassword: password,
+      code: new URL(path, 'http://x').searchParams.get('code')!,
+      _csrf: csrfFrom(page.text),
+    });
 }
 
 /** The owner of the inbox asks for a reset link and uses it. */
@@ -95,7 +110,12 @@ describe('the owner of the address takes back an account someone else registered
 
     expect(await isSignedIn(attacker)).toBe(false);
     const code = (await world.knex('outbox').where({ purpose: 'TwoFactor' }).orderBy('id', 'desc').first()).secret;
-    const verify = await postForm(halfway, '/account/verify-code', { provider: 'Phone Code', code, returnUrl: '/', rememberMe: 'false' }, '/account/login');
+    const verify = await postForm(
+      halfway,
+      '/account/verify-code',
+      { provider: 'Phone Code', code, returnUrl: '/', rememberMe: 'false' },
+      '/account/login',
+    );
     expect(await isSignedIn(halfway)).toBe(false);
     expect(verify.headers.location).not.toBe('/');
     expect((await signIn(world.agent(), 'victim2@example.com', ATTACKER_PASSWORD)).text).toContain('Invalid login attempt.');
@@ -103,7 +123,12 @@ describe('the owner of the address takes back an account someone else registered
 
   it('removes a Google login someone linked before the address was confirmed, so it cannot sign in once the owner resets', async () => {
     const attacker = world.agent();
-    const created = await registerWithGoogle(attacker, world.google, { sub: 'g-attacker-3', email: 'attacker3@gmail.com', email_verified: true }, 'victim3@example.com');
+    const created = await registerWithGoogle(
+      attacker,
+      world.google,
+      { sub: 'g-attacker-3', email: 'attacker3@gmail.com', email_verified: true },
+      'victim3@example.com',
+    );
     expect(created.text).toContain('Please check your email and confirm your email address.');
 
     await ownerResets('victim3@example.com');
@@ -118,7 +143,12 @@ describe('the owner of the address takes back an account someone else registered
 
 describe('an account someone made with a Google login and the victim’s address', () => {
   it('has a confirmation page that says a Google sign-in made it, and offers setting one’s own password instead', async () => {
-    await registerWithGoogle(world.agent(), world.google, { sub: 'g-attacker-4', email: 'attacker4@gmail.com', email_verified: true }, 'victim4@example.com');
+    await registerWithGoogle(
+      world.agent(),
+      world.google,
+      { sub: 'g-attacker-4', email: 'attacker4@gmail.com', email_verified: true },
+      'victim4@example.com',
+    );
     const [link] = await linksInMail('victim4@example.com', 'EmailConfirmation');
     const page = await world.agent().get(link);
     expect(page.status).toBe(200);
@@ -209,7 +239,12 @@ describe('housekeeping of unconfirmed accounts', () => {
     const { services, knex } = world;
     const stale = await account(world, 'stale@example.com', { confirmed: false });
     const withLogin = await account(world, 'stale-google@example.com', { confirmed: false, password: null });
-    await knex('user_logins').insert({ login_provider: 'Google', provider_key: 'g-stale', provider_display_name: 'Google', user_id: withLogin.id });
+    await knex('user_logins').insert({
+      login_provider: 'Google',
+      provider_key: 'g-stale',
+      provider_display_name: 'Google',
+      user_id: withLogin.id,
+    });
     const withRole = await account(world, 'stale-admin@example.com', { confirmed: false });
     await services.users.addToRole(withRole.id, 'Admin');
     const confirmed = await account(world, 'old-but-confirmed@example.com');
@@ -225,7 +260,12 @@ describe('housekeeping of unconfirmed accounts', () => {
     expect(await prune()).toBeGreaterThanOrEqual(1);
 
     const left = await knex('users').whereIn('id', [stale.id, withLogin.id, withRole.id, confirmed.id, young.id]).pluck('email');
-    expect(left.sort()).toEqual(['old-but-confirmed@example.com', 'stale-admin@example.com', 'stale-google@example.com', 'young@example.com']);
+    expect(left.sort()).toEqual([
+      'old-but-confirmed@example.com',
+      'stale-admin@example.com',
+      'stale-google@example.com',
+      'young@example.com',
+    ]);
     const audit = await knex('audit_events').where({ event_type: 'UnconfirmedAccountDeleted' });
     const detail = (a: { detail: unknown }) => (typeof a.detail === 'string' ? JSON.parse(a.detail) : a.detail) as { userId: string };
     expect(audit.map((a) => detail(a).userId)).toContain(stale.id);

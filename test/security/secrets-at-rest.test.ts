@@ -75,7 +75,11 @@ describe('item 7: a secret leaves the outbox when it can no longer be used', () 
     const resetCode = new URL(resetLink).searchParams.get('code')!;
 
     const newEmail = 'demo-confirm@example.com';
-    const registered = await postForm(world.agent(), '/account/register', { email: newEmail, password: PASSWORD, confirmPassword: PASSWORD });
+    const registered = await postForm(world.agent(), '/account/register', {
+      email: newEmail,
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const confirmCode = new URL(demoLinkFrom(registered.text)).searchParams.get('code')!;
 
     const codeRow = () => rowFor(twoFactorEmail, 'TwoFactor');
@@ -116,7 +120,12 @@ describe('item 7: a secret leaves the outbox when it can no longer be used', () 
   it('a row that gives up is redacted at once; a row still being retried keeps its secret', async () => {
     const outbox = new Outbox({
       knex: world.knex,
-      emailSender: createSendGridEmailSender({ apiKey: 'SG.secrets', from: 'Gatehouse <no-reply@gatehouse.test>', baseUrl: sendgrid.baseUrl, timeoutMs: 2_000 }),
+      emailSender: createSendGridEmailSender({
+        apiKey: 'SG.secrets',
+        from: 'Gatehouse <no-reply@gatehouse.test>',
+        baseUrl: sendgrid.baseUrl,
+        timeoutMs: 2_000,
+      }),
       logger: pino({ level: 'silent' }),
       clock,
       timeoutMs: 2_000,
@@ -172,8 +181,13 @@ describe('item 7: a secret leaves the outbox when it can no longer be used', () 
     const old = new Date(now - 31 * DAY);
     const recent = new Date(now - 29 * DAY);
     const row = (status: string, created_at: Date) => ({
-      channel: 'email', recipient: `retention-${status}-${created_at.getTime() === old.getTime() ? 'old' : 'recent'}@example.com`,
-      body: 'notice', provider: status === 'recorded' ? 'outbox' : 'sendgrid', status, created_at, next_attempt_at: created_at,
+      channel: 'email',
+      recipient: `retention-${status}-${created_at.getTime() === old.getTime() ? 'old' : 'recent'}@example.com`,
+      body: 'notice',
+      provider: status === 'recorded' ? 'outbox' : 'sendgrid',
+      status,
+      created_at,
+      next_attempt_at: created_at,
     });
     await world.knex('outbox').insert(['sent', 'recorded', 'failed', 'pending', 'sending'].flatMap((s) => [row(s, old), row(s, recent)]));
     await runHousekeeping();
@@ -195,7 +209,9 @@ describe('item 7: database errors never write values to the log', () => {
     const email = 'failing-insert@example.com';
     await account(world, email, { twoFactor: true });
     // A real constraint violation on the row that carries the secret.
-    await world.knex.raw(`ALTER TABLE outbox ADD CONSTRAINT test_refuses_secrets CHECK (purpose NOT IN ('ResetPassword', 'TwoFactor')) NOT VALID`);
+    await world.knex.raw(
+      `ALTER TABLE outbox ADD CONSTRAINT test_refuses_secrets CHECK (purpose NOT IN ('ResetPassword', 'TwoFactor')) NOT VALID`,
+    );
     try {
       logLines.length = 0;
       const forgot = await postForm(world.agent(), '/account/forgot-password', { email });
@@ -216,7 +232,8 @@ describe('item 7: database errors never write values to the log', () => {
     expect(log).not.toContain(email);
     for (const line of errors) {
       const err = JSON.parse(line).err ?? {};
-      for (const key of ['detail', 'params', 'parameters', 'bindings', 'query', 'where', 'internalQuery']) expect(err, key).not.toHaveProperty(key);
+      for (const key of ['detail', 'params', 'parameters', 'bindings', 'query', 'where', 'internalQuery'])
+        expect(err, key).not.toHaveProperty(key);
     }
   });
 
@@ -234,7 +251,12 @@ describe('item 7: database errors never write values to the log', () => {
     expect(badUuid.code).toBe('22P02');
     expect(JSON.stringify(badUuid)).not.toContain(secret);
     expect(badUuid.message).toContain('invalid input syntax for type uuid');
-    const duplicate = await failure('insert into sessions (sid, data, expires) values (?, ?, now()), (?, ?, now())', [secret, '{}', secret, '{}']);
+    const duplicate = await failure('insert into sessions (sid, data, expires) values (?, ?, now()), (?, ?, now())', [
+      secret,
+      '{}',
+      secret,
+      '{}',
+    ]);
     expect(duplicate).toMatchObject({ code: '23505', constraint: 'sessions_pkey', table: 'sessions' });
     expect(JSON.stringify(duplicate)).not.toContain(secret);
   });

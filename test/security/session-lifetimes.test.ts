@@ -10,7 +10,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, getCsrf, postForm, setup, type Agent, type World } from '../helpers/setup.js';
-import { clearSignInThrottle, demoCodeFrom, passwordStep, relaxedSendLimits, sendCode, twoFactorSignIn, verifyCode } from '../helpers/two-factor.js';
+import {
+  clearSignInThrottle,
+  demoCodeFrom,
+  passwordStep,
+  relaxedSendLimits,
+  sendCode,
+  twoFactorSignIn,
+  verifyCode,
+} from '../helpers/two-factor.js';
 import { account, isSignedIn, PASSWORD, sidFromSetCookie, userRow } from './helpers.js';
 
 const MINUTE = 60_000;
@@ -21,7 +29,13 @@ const clock = createTestClock();
 let world: World;
 beforeAll(async () => {
   world = await setup({
-    env: { ...relaxedSendLimits, SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_HOURS: '12', REMEMBER_ME_IDLE_DAYS: '7', REMEMBER_ME_ABSOLUTE_DAYS: '30' },
+    env: {
+      ...relaxedSendLimits,
+      SESSION_IDLE_MINUTES: '30',
+      SESSION_ABSOLUTE_HOURS: '12',
+      REMEMBER_ME_IDLE_DAYS: '7',
+      REMEMBER_ME_ABSOLUTE_DAYS: '30',
+    },
     overrides: { clock },
   });
 });
@@ -41,7 +55,10 @@ async function signIn(email: string, rememberMe = false): Promise<Agent> {
 /** A POST from the Manage page, with this browser's token. */
 async function manage(agent: Agent, path: string, fields: Record<string, string> = {}) {
   const _csrf = await getCsrf(agent, '/manage');
-  return agent.post(path).type('form').send({ ...fields, _csrf });
+  return agent
+    .post(path)
+    .type('form')
+    .send({ ...fields, _csrf });
 }
 
 describe('normal sessions', () => {
@@ -165,7 +182,11 @@ describe('a POST that changes nothing (issue 14, item 5a)', () => {
     const here = await signIn('noop@example.com');
     const elsewhere = await signIn('noop@example.com');
     const count = async (table: string) => Number((await world.knex(table).count<{ n: number }[]>('* as n'))[0].n);
-    const before = { user: await userRow(world, 'noop@example.com'), outbox: await count('outbox'), audit: await world.knex('audit_events').where({ user_id: user.id }).pluck('event_type') };
+    const before = {
+      user: await userRow(world, 'noop@example.com'),
+      outbox: await count('outbox'),
+      audit: await world.knex('audit_events').where({ user_id: user.id }).pluck('event_type'),
+    };
     for (const [path, fields] of [
       ['/manage/remove-phone-number', {}],
       ['/manage/disable-two-factor', {}],
@@ -178,7 +199,11 @@ describe('a POST that changes nothing (issue 14, item 5a)', () => {
       expect(await isSignedIn(elsewhere), `${path} signed the other browser out`).toBe(true);
       expect(await isSignedIn(here), path).toBe(true);
     }
-    const after = { user: await userRow(world, 'noop@example.com'), outbox: await count('outbox'), audit: await world.knex('audit_events').where({ user_id: user.id }).pluck('event_type') };
+    const after = {
+      user: await userRow(world, 'noop@example.com'),
+      outbox: await count('outbox'),
+      audit: await world.knex('audit_events').where({ user_id: user.id }).pluck('event_type'),
+    };
     expect(after.user.security_stamp).toBe(before.user.security_stamp);
     expect(after.outbox).toBe(before.outbox);
     // Refusals are still recorded (removing a login the account does not have); changes are not.

@@ -54,7 +54,18 @@ describe('HOST and demo mode', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST']) {
       expect(isLoopbackHost(host), host).toBe(true);
     }
-    for (const host of ['0.0.0.0', '::', '', '128.0.0.1', '10.127.0.1', '192.0.2.2', 'fd00::2', 'localhost.example', '127.0.0.1.example', '::ffff:10.0.0.1']) {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '',
+      '128.0.0.1',
+      '10.127.0.1',
+      '192.0.2.2',
+      'fd00::2',
+      'localhost.example',
+      '127.0.0.1.example',
+      '::ffff:10.0.0.1',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
   });

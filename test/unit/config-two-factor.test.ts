@@ -31,7 +31,10 @@ describe('two-factor configuration', () => {
 
   it('chooses Twilio or ASPSMS from their variables, and leaves demo mode', () => {
     const withTwilio = loadConfig({ ...twilio, TWILIO_BASE_URL: 'http://127.0.0.1:9' });
-    expect(withTwilio.sms).toEqual({ provider: 'twilio', twilio: { accountSid: 'AC123', authToken: 'token', fromNumber: '+15005550006', baseUrl: 'http://127.0.0.1:9' } });
+    expect(withTwilio.sms).toEqual({
+      provider: 'twilio',
+      twilio: { accountSid: 'AC123', authToken: 'token', fromNumber: '+15005550006', baseUrl: 'http://127.0.0.1:9' },
+    });
     expect(withTwilio.demoMode).toBe(false);
     expect(loadConfig(aspsms).sms.provider).toBe('aspsms');
     expect(loadConfig(aspsms).demoMode).toBe(false);
@@ -43,7 +46,9 @@ describe('two-factor configuration', () => {
       'TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set',
       'TWILIO_FROM_NUMBER: required when TWILIO_ACCOUNT_SID is set',
     ]);
-    expect(problemsOf({ SMS_PROVIDER: 'aspsms' })).toEqual(['SMS_PROVIDER: aspsms needs ASPSMS_USER_KEY, ASPSMS_PASSWORD, ASPSMS_ORIGINATOR']);
+    expect(problemsOf({ SMS_PROVIDER: 'aspsms' })).toEqual([
+      'SMS_PROVIDER: aspsms needs ASPSMS_USER_KEY, ASPSMS_PASSWORD, ASPSMS_ORIGINATOR',
+    ]);
   });
 
   it('reports a half-configured provider together with every other bad variable', () => {

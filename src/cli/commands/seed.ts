@@ -80,9 +80,7 @@ export const seed: Command = {
       });
       io.stdout(
         `${ADMIN_EMAIL} already exists; ${hasRole ? `it already has role ${ADMIN_ROLE}` : `added role ${ADMIN_ROLE}`}; ` +
-          (force
-            ? 'password changed (its sessions have ended).\n'
-            : 'password left unchanged (use --force to set it).\n'),
+          (force ? 'password changed (its sessions have ended).\n' : 'password left unchanged (use --force to set it).\n'),
       );
     };
   },

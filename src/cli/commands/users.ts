@@ -1,15 +1,6 @@
 import type { Services } from '../../composition.js';
 import { CliError } from '../cli-error.js';
-import {
-  checkPolicy,
-  cliAuditContext,
-  emailOption,
-  requiredString,
-  requireUser,
-  roleName,
-  yesNo,
-  type Command,
-} from '../command.js';
+import { checkPolicy, cliAuditContext, emailOption, requiredString, requireUser, roleName, yesNo, type Command } from '../command.js';
 import { readPassword } from '../password-input.js';
 import { formatTable } from '../table.js';
 
@@ -30,10 +21,7 @@ export const createUser: Command = {
   async prepare({ values, config, io }) {
     const email = emailOption(values);
     const roles = ((values.role as string[] | undefined) ?? []).map(roleName);
-    const password = await readPassword(
-      { argv: values.password as string | undefined, stdin: values['password-stdin'] === true },
-      io,
-    );
+    const password = await readPassword({ argv: values.password as string | undefined, stdin: values['password-stdin'] === true }, io);
     if (password !== undefined) checkPolicy(password, config);
     const emailConfirmed = values.confirmed === true;
 

@@ -57,7 +57,9 @@ export function createAccountController(services: Services, options: RouteOption
         return renderRegister(res, rawEmail.slice(0, 254), { form: pageMessages.tooManyRegistrations });
       }
       // Registering an address that has an account mails its owner: only so often (case D41).
-      const notice = await services.rateLimiter.hitAll((await accountLimitKeys(services, 'notice', email!)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]));
+      const notice = await services.rateLimiter.hitAll(
+        (await accountLimitKeys(services, 'notice', email!)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
+      );
       const result = await users.register(email!, password, auditContext(req), { notifyExisting: notice.allowed });
       if (!result.succeeded) return renderRegister(res, rawEmail, { password: result.errors.join(' ') });
       // The same page whether the address was new or already had an account.
@@ -84,7 +86,13 @@ export function createAccountController(services: Services, options: RouteOption
       const user = await users.findById(userId);
       const [login] = user && !user.emailConfirmed ? await services.externalLogins.getLogins(user.id) : [];
       const loginWarning = login ? pageMessages.confirmAccountMadeWithLogin(login.providerDisplayName ?? login.loginProvider) : undefined;
-      res.render('account/confirm-email-form', { title: 'Confirm Email', userId: userId.slice(0, 64), code: code.slice(0, 512), loginWarning, setOwnPassword: pageMessages.confirmOrSetOwnPassword });
+      res.render('account/confirm-email-form', {
+        title: 'Confirm Email',
+        userId: userId.slice(0, 64),
+        code: code.slice(0, 512),
+        loginWarning,
+        setOwnPassword: pageMessages.confirmOrSetOwnPassword,
+      });
     },
 
     async confirmEmail(req: Request, res: Response) {
@@ -118,14 +126,23 @@ export function createAccountController(services: Services, options: RouteOption
       const result = await signIn.passwordSignIn(email!, password, auditContext(req));
       switch (result.status) {
         case 'Succeeded':
-          await establishSession(req, result.user, { rememberMe: form.rememberMe, now: clock().getTime(), persistentMs: options.rememberMeMs });
+          await establishSession(req, result.user, {
+            rememberMe: form.rememberMe,
+            now: clock().getTime(),
+            persistentMs: options.rememberMeMs,
+          });
           return res.redirect(303, form.returnUrl);
         case 'LockedOut':
           return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
         case 'NotAllowed':
           return renderLogin(res, form, { form: pageMessages.mustConfirmEmail });
         case 'RequiresTwoFactor':
-          return signInOrTwoFactor(services, req, res, result.user, { ...form, method: 'password', persistentMs: options.rememberMeMs, context: auditContext(req) });
+          return signInOrTwoFactor(services, req, res, result.user, {
+            ...form,
+            method: 'password',
+            persistentMs: options.rememberMeMs,
+            context: auditContext(req),
+          });
         default:
           return renderLogin(res, form, { form: pageMessages.invalidLogin });
       }

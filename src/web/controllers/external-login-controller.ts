@@ -51,11 +51,23 @@ export function createExternalLoginController(services: Services, options: Exter
         return res.redirect(303, safeLocalUrl(returnUrl));
       case 'RequiresTwoFactor':
         // Same as after a password: a remembered browser signs in, otherwise Send Code.
-        return signInOrTwoFactor(services, req, res, result.user, { rememberMe: false, returnUrl, method: login.loginProvider, persistentMs: options.rememberMeMs, context: auditContext(req) });
+        return signInOrTwoFactor(services, req, res, result.user, {
+          rememberMe: false,
+          returnUrl,
+          method: login.loginProvider,
+          persistentMs: options.rememberMeMs,
+          context: auditContext(req),
+        });
       case 'LockedOut':
         return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
       case 'NotAllowed':
-        return res.render('account/login', { title: 'Log in', email: '', returnUrl, rememberMe: false, errors: { form: pageMessages.mustConfirmEmail } });
+        return res.render('account/login', {
+          title: 'Log in',
+          email: '',
+          returnUrl,
+          rememberMe: false,
+          errors: { form: pageMessages.mustConfirmEmail },
+        });
       default:
         // No account holds this login yet. A new session id first: a session planted in this
         // browser beforehand must not be able to claim this person's login.
@@ -78,7 +90,12 @@ export function createExternalLoginController(services: Services, options: Exter
       const outcome = await google.callback(req, res);
       if (!outcome.ok) {
         delete req.session.pendingExternalLogin;
-        await audit.record(db.knex, { userId: req.user?.id ?? null, type: 'ExternalLoginFailed', detail: { provider: 'Google', reason: outcome.reason }, context: auditContext(req) });
+        await audit.record(db.knex, {
+          userId: req.user?.id ?? null,
+          type: 'ExternalLoginFailed',
+          detail: { provider: 'Google', reason: outcome.reason },
+          context: auditContext(req),
+        });
         return failure(res);
       }
       if (outcome.intent.intent === 'link') return options.completeLink(req, res, outcome.login, outcome.intent);
@@ -99,11 +116,16 @@ export function createExternalLoginController(services: Services, options: Exter
       const raw = field(req.body, 'email');
       const email = normaliseEmail(raw);
       const provider = pending.providerDisplayName ?? pending.loginProvider;
-      if (!email) return renderConfirmation(res, provider, raw.slice(0, 254), { email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.' });
+      if (!email)
+        return renderConfirmation(res, provider, raw.slice(0, 254), {
+          email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.',
+        });
 
       const { returnUrl, startedAt: _s, ...login } = pending;
       // The same limit as registering: an address that has an account is mailed only so often.
-      const notice = await services.rateLimiter.hitAll((await accountLimitKeys(services, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]));
+      const notice = await services.rateLimiter.hitAll(
+        (await accountLimitKeys(services, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
+      );
       const result = await externalLogins.createUserWithLogin(email, login, auditContext(req), { notifyExisting: notice.allowed });
       delete req.session.pendingExternalLogin;
       if (result.outcome === 'LoginTaken') return failure(res);

@@ -50,13 +50,24 @@ export function createPasswordController(services: Services, options: PasswordCo
     async forgotPassword(req: Request, res: Response) {
       const raw = field(req.body, 'email');
       const email = normaliseEmail(raw);
-      if (!email) return renderForgot(res, raw.slice(0, 254), { email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.' });
+      if (!email)
+        return renderForgot(res, raw.slice(0, 254), {
+          email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.',
+        });
       const perIp = await rateLimiter.hit(`forgot:ip:${req.ip}`, RATE_LIMITS.forgotPasswordPerIp);
-      if (!perIp.allowed) return res.status(429).render('account/forgot-password', { title: 'Forgot your password?', email, errors: { form: pageMessages.tooManyResetRequests } });
+      if (!perIp.allowed)
+        return res.status(429).render('account/forgot-password', {
+          title: 'Forgot your password?',
+          email,
+          errors: { form: pageMessages.tooManyResetRequests },
+        });
       // Over the per-address limit the page is the same, but no more mail goes to that inbox.
-      const perAddress = await rateLimiter.hitAll((await accountLimitKeys(services, 'forgot', email)).map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]));
+      const perAddress = await rateLimiter.hitAll(
+        (await accountLimitKeys(services, 'forgot', email)).map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]),
+      );
       const sent = perAddress.allowed ? await passwordReset.sendPasswordResetLink(email, auditContext(req)) : {};
-      if (!perAddress.allowed) await services.audit.record(services.db.knex, { type: 'PasswordResetThrottled', context: auditContext(req) });
+      if (!perAddress.allowed)
+        await services.audit.record(services.db.knex, { type: 'PasswordResetThrottled', context: auditContext(req) });
       res.render('account/forgot-password-confirmation', {
         title: 'Forgot Password Confirmation',
         message: pageMessages.checkEmailToReset,
@@ -68,7 +79,8 @@ export function createPasswordController(services: Services, options: PasswordCo
       // The reset code is in this page's address: no Referer may carry it anywhere.
       res.set('Referrer-Policy', 'no-referrer');
       const code = queryParam(req.query, 'code');
-      if (!looksLikeUrlToken(code)) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+      if (!looksLikeUrlToken(code))
+        return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
       renderReset(res, { email: '', code }, {});
     },
 
@@ -83,7 +95,10 @@ export function createPasswordController(services: Services, options: PasswordCo
       if (Object.keys(errors).length) return renderReset(res, form, errors);
 
       const perIp = await rateLimiter.hit(`reset:ip:${req.ip}`, RATE_LIMITS.resetPasswordPerIp);
-      if (!perIp.allowed) return res.status(429).render('account/reset-password', { title: 'Reset password', ...form, errors: { form: pageMessages.tooManyResetRequests } });
+      if (!perIp.allowed)
+        return res
+          .status(429)
+          .render('account/reset-password', { title: 'Reset password', ...form, errors: { form: pageMessages.tooManyResetRequests } });
       const result = await passwordReset.resetPassword(email!, form.code, field(req.body, 'password'), auditContext(req));
       if (!result.succeeded) return renderReset(res, form, { form: result.errors.join(' ') });
       await options.clearSignInThrottle(email!);

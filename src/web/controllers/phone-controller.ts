@@ -64,7 +64,12 @@ export function createPhoneController(services: Services, options: RouteOptions)
       const rawCode = field(req.body, 'code');
       const code = normaliseCode(rawCode);
       if (!code) {
-        return renderVerify(res, req.user!, parsed.e164, rawCode ? { form: pageMessages.failedToVerifyPhone } : { code: twoFactorMessages.codeRequired });
+        return renderVerify(
+          res,
+          req.user!,
+          parsed.e164,
+          rawCode ? { form: pageMessages.failedToVerifyPhone } : { code: twoFactorMessages.codeRequired },
+        );
       }
       const updated = await phoneNumbers.changePhoneNumber(req.user!.id, parsed.e164, code, auditContext(req));
       if (!updated) return renderVerify(res, req.user!, parsed.e164, { form: pageMessages.failedToVerifyPhone });

@@ -114,7 +114,12 @@ export function createTwoFactorController(services: Services, options: RouteOpti
       // A malformed code, or one posted for another provider than the one sent, is refused
       // without being checked or counted: it cannot be right, and nothing changes.
       if (!code || field(req.body, 'provider') !== pending.provider) {
-        return renderVerifyCode(res, user, pending, rawCode ? { form: pageMessages.invalidCode } : { code: twoFactorMessages.codeRequired });
+        return renderVerifyCode(
+          res,
+          user,
+          pending,
+          rawCode ? { form: pageMessages.invalidCode } : { code: twoFactorMessages.codeRequired },
+        );
       }
       const context = auditContext(req);
       const result = await twoFactor.twoFactorSignIn(pending, pending.provider!, code, context);
@@ -125,7 +130,12 @@ export function createTwoFactorController(services: Services, options: RouteOpti
       const returnUrl = safeLocalUrl(pending.returnUrl);
       const rememberMe = checkbox(req.body, 'rememberMe');
       // The session's lifetime counts from the first factor, not from the code.
-      await establishSession(req, result.user, { rememberMe, now: clock().getTime(), persistentMs: options.rememberMeMs, signedInAt: pending.startedAt });
+      await establishSession(req, result.user, {
+        rememberMe,
+        now: clock().getTime(),
+        persistentMs: options.rememberMeMs,
+        signedInAt: pending.startedAt,
+      });
       if (checkbox(req.body, 'rememberBrowser')) {
         const previous = readRememberBrowserCookie(req, production);
         const token = await rememberedBrowsers.rememberTwoFactorClient(result.user, previous, context);

@@ -89,8 +89,7 @@ export function createCsrfProtection(options: CsrfOptions) {
     if (SAFE_METHODS.has(req.method)) return next();
     const expected = expectedToken(req);
     const received = tokenFromRequest(req);
-    const valid =
-      typeof expected === 'string' && typeof received === 'string' && safeEqual(expected, received);
+    const valid = typeof expected === 'string' && typeof received === 'string' && safeEqual(expected, received);
     if (!valid || isCrossSite(req)) return next(new HttpError(403, 'csrf'));
     next();
   }

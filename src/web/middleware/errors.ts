@@ -28,7 +28,9 @@ export function notFound(_req: Request, _res: Response, next: NextFunction) {
 const databaseDown = (err: { code?: string; name?: string; message?: string }) =>
   ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003'].includes(err.code ?? '') ||
   err.name === 'KnexTimeoutError' ||
-  /Connection terminated|connect ECONNREFUSED|Unable to acquire a connection|PGlite is closed|is not queryable|Query read timeout|^timeout expired$/.test(err.message ?? '');
+  /Connection terminated|connect ECONNREFUSED|Unable to acquire a connection|PGlite is closed|is not queryable|Query read timeout|^timeout expired$/.test(
+    err.message ?? '',
+  );
 
 /**
  * The one error handler, registered last. Expected failures render their page; anything else
@@ -52,9 +54,7 @@ export function errorHandler(logger: Logger, showStack: boolean) {
     if (status === 503) res.set('Retry-After', hasherBusy ? String(err.retryAfterSeconds) : '5');
     res.render('error', {
       title: csrf ? 'Form expired' : page.title,
-      message: csrf
-        ? 'This form has expired or was sent from another site. Please go back, reload the page and try again.'
-        : page.message,
+      message: csrf ? 'This form has expired or was sent from another site. Please go back, reload the page and try again.' : page.message,
       status,
       stack: showStack && status >= 500 ? e.stack : undefined,
       currentUser: res.locals.currentUser,

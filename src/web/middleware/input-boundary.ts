@@ -38,11 +38,13 @@ export function refuseMalformedInput(req: Request, res: Response, next: NextFunc
   res.render = ((view: string, options?: object, callback?: (err: Error, html: string) => void) => {
     res.status(400);
     const model = (typeof options === 'object' && options) || {};
-    if (view === 'error') return render('error', { ...model, title: 'Bad request', message: inputMessages.formRefused, status: 400 }, callback);
+    if (view === 'error')
+      return render('error', { ...model, title: 'Bad request', message: inputMessages.formRefused, status: 400 }, callback);
     const pageErrors = (model as { errors?: FieldErrors }).errors;
     return render(view, { ...model, errors: { ...pageErrors, ...errors } }, callback);
   }) as Response['render'];
-  res.redirect = (() => res.render('error', { currentUser: res.locals.currentUser, csrfToken: res.locals.csrfToken })) as Response['redirect'];
+  res.redirect = (() =>
+    res.render('error', { currentUser: res.locals.currentUser, csrfToken: res.locals.csrfToken })) as Response['redirect'];
   // The same path's GET shows the form; GET handlers change nothing.
   refused.add(req);
   req.method = 'GET';

@@ -74,7 +74,10 @@ export function createSignInThrottle(services: Services) {
     delete req.session.deviceCheckDue;
     if (!knownDevice(req, req.user.email)) {
       const nonce = randomUrlToken().slice(0, 22);
-      res.cookie(cookieName, `${nonce}.${mac(nonce, req.user.email)}`, { ...cookieOptions(config.env === 'production'), maxAge: DEVICE_COOKIE_MS });
+      res.cookie(cookieName, `${nonce}.${mac(nonce, req.user.email)}`, {
+        ...cookieOptions(config.env === 'production'),
+        maxAge: DEVICE_COOKIE_MS,
+      });
     }
     next();
   }

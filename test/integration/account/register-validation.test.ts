@@ -13,13 +13,33 @@ const outboxCount = async () => Number((await world.knex('outbox').count('* as n
 describe('registration rejects bad input beside the field and changes nothing', () => {
   const cases: Array<[string, Record<string, string>, string, string]> = [
     ['a missing email', { email: '', password: PASSWORD, confirmPassword: PASSWORD }, 'email', 'The Email field is required.'],
-    ['a malformed email', { email: 'not-an-email', password: PASSWORD, confirmPassword: PASSWORD }, 'email', 'is not a valid e-mail address'],
-    ['an email with a space', { email: 'a b@example.com', password: PASSWORD, confirmPassword: PASSWORD }, 'email', 'is not a valid e-mail address'],
+    [
+      'a malformed email',
+      { email: 'not-an-email', password: PASSWORD, confirmPassword: PASSWORD },
+      'email',
+      'is not a valid e-mail address',
+    ],
+    [
+      'an email with a space',
+      { email: 'a b@example.com', password: PASSWORD, confirmPassword: PASSWORD },
+      'email',
+      'is not a valid e-mail address',
+    ],
     ['a missing password', { email: 'x@example.com', password: '', confirmPassword: '' }, 'password', 'The Password field is required.'],
-    ['mismatched passwords', { email: 'x@example.com', password: PASSWORD, confirmPassword: `${PASSWORD}!` }, 'confirmPassword', 'do not match'],
+    [
+      'mismatched passwords',
+      { email: 'x@example.com', password: PASSWORD, confirmPassword: `${PASSWORD}!` },
+      'confirmPassword',
+      'do not match',
+    ],
     ['a short password', { email: 'x@example.com', password: 'short', confirmPassword: 'short' }, 'password', 'at least 8 characters'],
     ['a common password', { email: 'x@example.com', password: 'password', confirmPassword: 'password' }, 'password', 'too common'],
-    ['an over-long password', { email: 'x@example.com', password: 'a'.repeat(300), confirmPassword: 'a'.repeat(300) }, 'password', 'at most 256'],
+    [
+      'an over-long password',
+      { email: 'x@example.com', password: 'a'.repeat(300), confirmPassword: 'a'.repeat(300) },
+      'password',
+      'at most 256',
+    ],
   ];
   for (const [name, fields, field, message] of cases) {
     it(`shows the error for ${name}`, async () => {
@@ -55,10 +75,22 @@ describe('registration rejects bad input beside the field and changes nothing', 
 
 describe('registering an address that already has an account', () => {
   it('shows the same page and emails the owner instead of revealing the account', async () => {
-    const fresh = await postForm(world.agent(), '/account/register', { email: 'owner@example.com', password: PASSWORD, confirmPassword: PASSWORD });
-    const again = await postForm(world.agent(), '/account/register', { email: 'Owner@Example.com', password: 'another good passphrase', confirmPassword: 'another good passphrase' });
+    const fresh = await postForm(world.agent(), '/account/register', {
+      email: 'owner@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
+    const again = await postForm(world.agent(), '/account/register', {
+      email: 'Owner@Example.com',
+      password: 'another good passphrase',
+      confirmPassword: 'another good passphrase',
+    });
     expect(again.status).toBe(fresh.status);
-    const strip = (html: string) => html.replace(/<a data-demo-link[^>]*>/, '').replace(/name="csrf-token" content="[^"]*"/, '').replace(/value="[^"]*"/g, '');
+    const strip = (html: string) =>
+      html
+        .replace(/<a data-demo-link[^>]*>/, '')
+        .replace(/name="csrf-token" content="[^"]*"/, '')
+        .replace(/value="[^"]*"/g, '');
     expect(strip(again.text)).toBe(strip(fresh.text));
     const mails = await world.knex('outbox').where({ recipient: 'owner@example.com' }).orderBy('id');
     // The account is still unconfirmed, so the notice offers both ways to claim it (issue 14.3).
@@ -69,7 +101,11 @@ describe('registering an address that already has an account', () => {
 
 describe('email confirmation links', () => {
   it('reject a wrong, tampered or reused code with a clear 400 page', async () => {
-    const res = await postForm(world.agent(), '/account/register', { email: 'conf@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const res = await postForm(world.agent(), '/account/register', {
+      email: 'conf@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const link = /data-demo-link[^>]*href="([^"]+)"/.exec(res.text)![1].replace(/&amp;/g, '&');
     const url = new URL(link);
     const userId = url.searchParams.get('userId')!;

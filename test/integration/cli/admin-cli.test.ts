@@ -52,11 +52,7 @@ const userCount = () => withServices((s) => s.users.countUsers());
 
 describe('help and usage errors', { timeout: 120_000 }, () => {
   it('lists every command with one line each, and shows a command’s options', async () => {
-    const [general, word, unlockHelp] = await Promise.all([
-      runCli(['--help']),
-      runCli(['help']),
-      runCli(['unlock', '--help']),
-    ]);
+    const [general, word, unlockHelp] = await Promise.all([runCli(['--help']), runCli(['help']), runCli(['unlock', '--help'])]);
     expect(general.code).toBe(0);
     for (const command of ['seed', 'create-user', 'list-users', 'add-role', 'unlock', 'end-sessions']) {
       expect(general.stdout).toMatch(new RegExp(`^  ${command} +\\S.*$`, 'm'));
@@ -246,7 +242,10 @@ describe('user commands', { timeout: 120_000 }, () => {
     });
     const run = await runCli(['list-users']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const lines = run.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/ {2,}/));
     expect(lines).toEqual([
       ['EMAIL', 'CONFIRMED', '2FA', 'LOCKED', 'ROLES'],
       [ADMIN, 'yes', 'no', 'no', 'Admin'],

@@ -12,7 +12,8 @@ afterAll(() => world.close());
 
 const userByEmail = (email: string) => world.knex('users').where({ email }).first();
 const loginsOf = (userId: string) => world.knex('user_logins').where({ user_id: userId });
-const eventsOf = async (userId: string) => (await world.knex('audit_events').where({ user_id: userId }).orderBy('id')).map((e) => e.event_type);
+const eventsOf = async (userId: string) =>
+  (await world.knex('audit_events').where({ user_id: userId }).orderBy('id')).map((e) => e.event_type);
 
 describe('Google on the sign-in page', () => {
   it('offers Google, and lets the form post redirect to the provider (CSP form-action)', async () => {
@@ -43,7 +44,12 @@ describe('Google on the sign-in page', () => {
 describe('a Google account with no Gatehouse account yet', () => {
   it('goes to External Login Confirmation with the email filled in; confirming creates, links and signs in', async () => {
     const agent = world.agent();
-    const callback = await googleRoundTrip(agent, google, { sub: 'g-new-1', email: 'new.one@gmail.com', email_verified: true, name: 'New One' });
+    const callback = await googleRoundTrip(agent, google, {
+      sub: 'g-new-1',
+      email: 'new.one@gmail.com',
+      email_verified: true,
+      name: 'New One',
+    });
     expect(callback.status).toBe(303);
     expect(callback.headers.location).toBe('/account/external-login-confirmation');
     const form = await agent.get('/account/external-login-confirmation');
@@ -81,7 +87,12 @@ describe('a Google account with no Gatehouse account yet', () => {
     expect(signIn.detail).toMatchObject({ method: 'Google' });
 
     const evil = world.agent();
-    const res = await googleRoundTrip(evil, google, { sub: 'g-again' }, { path: '/account/external-login', fields: { provider: 'Google', returnUrl: 'https://evil.example/' }, formPath: '/account/login' });
+    const res = await googleRoundTrip(
+      evil,
+      google,
+      { sub: 'g-again' },
+      { path: '/account/external-login', fields: { provider: 'Google', returnUrl: 'https://evil.example/' }, formPath: '/account/login' },
+    );
     expect(res.headers.location).toBe('/');
   });
 
@@ -105,7 +116,12 @@ describe('a Google account with no Gatehouse account yet', () => {
   });
 
   it('treats an address typed instead of the verified one as unverified', async () => {
-    const res = await registerWithGoogle(world.agent(), google, { sub: 'g-typed', email: 'typed@gmail.com', email_verified: true }, 'other.address@example.com');
+    const res = await registerWithGoogle(
+      world.agent(),
+      google,
+      { sub: 'g-typed', email: 'typed@gmail.com', email_verified: true },
+      'other.address@example.com',
+    );
     expect(res.text).toContain('Please check your email and confirm your email address.');
     expect((await userByEmail('other.address@example.com')).email_confirmed).toBe(false);
   });
@@ -123,7 +139,10 @@ describe('a Google account whose email belongs to a local account (I80, J84)', (
     expect(await world.knex('user_logins').where({ provider_key: 'g-squatter' })).toHaveLength(0);
     expect(await loginsOf(owner.id)).toHaveLength(0);
     expect((await agent.get('/manage')).status).toBe(302);
-    const notice = await world.knex('outbox').where({ recipient: 'local.owner@example.com', purpose: 'ExternalLoginForExistingEmail' }).first();
+    const notice = await world
+      .knex('outbox')
+      .where({ recipient: 'local.owner@example.com', purpose: 'ExternalLoginForExistingEmail' })
+      .first();
     expect(notice.body).toContain('Nothing was linked.');
   });
 });
@@ -145,7 +164,10 @@ describe('two-factor after Google (C25)', () => {
 
   it('shows the lockout page for a locked-out account', async () => {
     await registerWithGoogle(world.agent(), google, { sub: 'g-locked', email: 'locked@gmail.com', email_verified: true });
-    await world.knex('users').where({ email: 'locked@gmail.com' }).update({ lockout_end: new Date(Date.now() + 3_600_000) });
+    await world
+      .knex('users')
+      .where({ email: 'locked@gmail.com' })
+      .update({ lockout_end: new Date(Date.now() + 3_600_000) });
     const agent = world.agent();
     const res = await googleRoundTrip(agent, google, { sub: 'g-locked' });
     expect(res.text).toContain('This account has been locked out, please try again later.');

@@ -85,7 +85,7 @@ describe('removing logins', () => {
     expect(res.headers.location).toBe('/manage/logins?message=Error');
     const user = await userByEmail('only.google@gmail.com');
     expect(await world.knex('user_logins').where({ user_id: user.id })).toHaveLength(1);
-    expect((await world.knex('audit_events').where({ user_id: user.id, event_type: 'ExternalLoginRemoveRefused' }))).toHaveLength(1);
+    expect(await world.knex('audit_events').where({ user_id: user.id, event_type: 'ExternalLoginRemoveRefused' })).toHaveLength(1);
   });
 
   it('lets a Google-only account pick a password, then remove Google; the stamp rotates', async () => {
@@ -133,7 +133,11 @@ describe('removing logins', () => {
     const agent = world.agent();
     await registerWithGoogle(agent, google, { sub: 'g-two-a', email: 'two.logins@gmail.com', email_verified: true });
     const user = await userByEmail('two.logins@gmail.com');
-    await world.services.externalLogins.addLogin(user.id, { loginProvider: 'Google', providerKey: 'g-two-b', providerDisplayName: 'Google' });
+    await world.services.externalLogins.addLogin(user.id, {
+      loginProvider: 'Google',
+      providerKey: 'g-two-b',
+      providerDisplayName: 'Google',
+    });
     const fresh = world.agent();
     await googleRoundTrip(fresh, google, { sub: 'g-two-a' });
     const token = csrfFrom((await fresh.get('/manage/logins')).text);

@@ -12,7 +12,12 @@ const sessionCookie = (res: { headers: Record<string, unknown> }) =>
   String((res.headers['set-cookie'] as string[] | undefined)?.find((c) => c.startsWith('gatehouse.sid=')) ?? '');
 
 const change = (agent: Agent, fields: Record<string, string>) =>
-  postForm(agent, '/manage/change-password', { oldPassword: PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, ...fields });
+  postForm(agent, '/manage/change-password', {
+    oldPassword: PASSWORD,
+    newPassword: NEW_PASSWORD,
+    confirmPassword: NEW_PASSWORD,
+    ...fields,
+  });
 
 describe('change password', () => {
   it('needs the old password; success keeps this session in a new id, ends the others and mails a notice', async () => {
@@ -73,10 +78,15 @@ describe('change password', () => {
   });
 
   it('is for signed-in users only, and needs a CSRF token (A1)', async () => {
-    expect((await world.agent().get('/manage/change-password')).headers.location).toBe('/account/login?returnUrl=%2Fmanage%2Fchange-password');
+    expect((await world.agent().get('/manage/change-password')).headers.location).toBe(
+      '/account/login?returnUrl=%2Fmanage%2Fchange-password',
+    );
     const email = await registerConfirmed(world, 'csrf.change@example.com');
     const agent = await signedInAgent(world, email);
-    const res = await agent.post('/manage/change-password').type('form').send({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
+    const res = await agent
+      .post('/manage/change-password')
+      .type('form')
+      .send({ oldPassword: PASSWORD, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD });
     expect(res.status).toBe(403);
   });
 });

@@ -10,7 +10,11 @@ beforeAll(async () => {
     env: { SENDGRID_API_KEY: 'SG.test-key', SENDGRID_BASE_URL: sendgrid.baseUrl, MESSAGING_TIMEOUT_MS: '2000' },
   });
   // A confirmed account made directly: with a real provider there is no demo link to click.
-  const created = await world.services.users.createUser({ email: 'blocked@example.com', password: 'correct horse battery staple', emailConfirmed: true });
+  const created = await world.services.users.createUser({
+    email: 'blocked@example.com',
+    password: 'correct horse battery staple',
+    emailConfirmed: true,
+  });
   if (!created.succeeded) throw new Error(created.errors.join());
 });
 afterAll(async () => {

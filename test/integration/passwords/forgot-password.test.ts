@@ -61,7 +61,11 @@ describe('forgot password', () => {
     const agent = world.agent();
     const page = await agent.get('/account/forgot-password');
     const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-    const res = await agent.post('/account/forgot-password').set('Host', 'evil.example').type('form').send({ email: 'known@example.com', _csrf });
+    const res = await agent
+      .post('/account/forgot-password')
+      .set('Host', 'evil.example')
+      .type('form')
+      .send({ email: 'known@example.com', _csrf });
     expect(demoLinkFrom(res.text)).toMatch(/^http:\/\/gatehouse\.test\//);
   });
 
@@ -79,7 +83,12 @@ describe('forgot password', () => {
     const page = await agent.get('/account/forgot-password');
     const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
     const send = (site: string) =>
-      agent.post('/account/forgot-password').set('Origin', 'null').set('Sec-Fetch-Site', site).type('form').send({ email: 'nobody@example.com', _csrf });
+      agent
+        .post('/account/forgot-password')
+        .set('Origin', 'null')
+        .set('Sec-Fetch-Site', site)
+        .type('form')
+        .send({ email: 'nobody@example.com', _csrf });
     expect((await send('same-origin')).status).toBe(200);
     expect((await send('cross-site')).status).toBe(403);
   });
@@ -97,7 +106,12 @@ describe('sign-in and unknown addresses (I75)', () => {
     // (test/security/i-enumeration.test.ts case 75). More would be a timing difference too.
     const verify = vi.spyOn(world.services.hasher, 'verify');
     try {
-      const res = await postForm(world.agent(), '/account/login', { email: 'ghost@example.com', password: 'wrong password here' }, '/account/login');
+      const res = await postForm(
+        world.agent(),
+        '/account/login',
+        { email: 'ghost@example.com', password: 'wrong password here' },
+        '/account/login',
+      );
       expect(res.text).toContain('Invalid login attempt.');
       expect(verify).toHaveBeenCalledTimes(1);
     } finally {

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClock, csrfFrom, demoLinkFrom, localPath, PASSWORD, registerConfirmed, setup, type Agent, type World } from '../../helpers/setup.js';
+import {
+  createTestClock,
+  csrfFrom,
+  demoLinkFrom,
+  localPath,
+  PASSWORD,
+  registerConfirmed,
+  setup,
+  type Agent,
+  type World,
+} from '../../helpers/setup.js';
 
 const clock = createTestClock();
 let world: World;
@@ -17,7 +27,11 @@ function browser(ip = nextIp()) {
   const agent = world.agent();
   const post = async (path: string, fields: Record<string, string>, formPath = path) => {
     const page = await agent.get(formPath).set('X-Forwarded-For', ip);
-    return agent.post(path).set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(page.text) });
+    return agent
+      .post(path)
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ ...fields, _csrf: csrfFrom(page.text) });
   };
   const get = (path: string) => agent.get(path).set('X-Forwarded-For', ip);
   const login = (email: string, password: string) => post('/account/login', { email, password }, '/account/login');
@@ -90,7 +104,11 @@ describe('sign-in throttling', () => {
     const resetter = browser();
     await resetter.get(link);
     const fresh = 'a fresh passphrase for me';
-    const done = await resetter.post('/account/reset-password', { email, password: fresh, confirmPassword: fresh, code: new URL(link, 'http://x').searchParams.get('code')! }, link);
+    const done = await resetter.post(
+      '/account/reset-password',
+      { email, password: fresh, confirmPassword: fresh, code: new URL(link, 'http://x').searchParams.get('code')! },
+      link,
+    );
     expect(done.text).toContain('Your password has been reset.');
     expect((await browser().login(email, fresh)).status).toBe(303);
   });

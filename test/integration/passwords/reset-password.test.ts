@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createTestClock, demoLinkFrom, localPath, PASSWORD, postForm, registerConfirmed, setup, signedInAgent, type World,
+  createTestClock,
+  demoLinkFrom,
+  localPath,
+  PASSWORD,
+  postForm,
+  registerConfirmed,
+  setup,
+  signedInAgent,
+  type World,
 } from '../../helpers/setup.js';
 
 const clock = createTestClock();
@@ -24,15 +32,26 @@ async function reset(path: string, fields: Partial<Record<'email' | 'password' |
   const agent = world.agent();
   const form = await agent.get(path);
   const _csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-  const res = await agent.post('/account/reset-password').type('form').send({
-    password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, code: codeOf(path), ...fields, _csrf,
-  });
+  const res = await agent
+    .post('/account/reset-password')
+    .type('form')
+    .send({
+      password: NEW_PASSWORD,
+      confirmPassword: NEW_PASSWORD,
+      code: codeOf(path),
+      ...fields,
+      _csrf,
+    });
   return Object.assign(res, { agent });
 }
 
 const userRow = (email: string) => world.knex('users').where({ email }).first();
 
-async function expectNothingChanged(email: string, before: { password_hash: string; security_stamp: string }, res: { status: number; text: string }) {
+async function expectNothingChanged(
+  email: string,
+  before: { password_hash: string; security_stamp: string },
+  res: { status: number; text: string },
+) {
   expect(res.status).toBe(200);
   expect(res.text).toContain('Invalid token.');
   const after = await userRow(email);
@@ -44,7 +63,10 @@ describe('reset password', () => {
   it('sets the new password, ends every session, clears a lockout, mails a notice and does not sign in', async () => {
     const email = await registerConfirmed(world, 'reset.me@example.com');
     const session = await signedInAgent(world, email);
-    await world.knex('users').where({ email }).update({ lockout_end: new Date(clock().getTime() + 3_600_000), access_failed_count: 3 });
+    await world
+      .knex('users')
+      .where({ email })
+      .update({ lockout_end: new Date(clock().getTime() + 3_600_000), access_failed_count: 3 });
     const path = await requestLink(email);
     const form = await world.agent().get(path);
     expect(form.text).toContain('name="code" value="');
@@ -70,7 +92,11 @@ describe('reset password', () => {
     const path = await requestLink(email);
     expect((await reset(path, { email })).text).toContain('Your password has been reset.');
     const before = await userRow(email);
-    await expectNothingChanged(email, before, await reset(path, { email, password: 'yet another passphrase 7', confirmPassword: 'yet another passphrase 7' }));
+    await expectNothingChanged(
+      email,
+      before,
+      await reset(path, { email, password: 'yet another passphrase 7', confirmPassword: 'yet another passphrase 7' }),
+    );
   });
 
   it('expires after RESET_TOKEN_MINUTES, one hour by default (E50)', async () => {
@@ -80,7 +106,7 @@ describe('reset password', () => {
     await expectNothingChanged(email, await userRow(email), await reset(path, { email }));
   });
 
-  it('is bound to its user: A\'s token with B\'s email fails (E48)', async () => {
+  it("is bound to its user: A's token with B's email fails (E48)", async () => {
     const a = await registerConfirmed(world, 'alice.reset@example.com');
     const b = await registerConfirmed(world, 'bob.reset@example.com');
     const path = await requestLink(a);
@@ -89,10 +115,18 @@ describe('reset password', () => {
   });
 
   it('is bound to its purpose: an email-confirmation code fails (E47)', async () => {
-    const registered = await postForm(world.agent(), '/account/register', { email: 'purpose@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const registered = await postForm(world.agent(), '/account/register', {
+      email: 'purpose@example.com',
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
     const confirmPath = localPath(demoLinkFrom(registered.text));
     await world.knex('users').where({ email: 'purpose@example.com' }).update({ email_confirmed: true });
-    await expectNothingChanged('purpose@example.com', await userRow('purpose@example.com'), await reset(confirmPath.replace('/account/confirm-email', '/account/reset-password'), { email: 'purpose@example.com' }));
+    await expectNothingChanged(
+      'purpose@example.com',
+      await userRow('purpose@example.com'),
+      await reset(confirmPath.replace('/account/confirm-email', '/account/reset-password'), { email: 'purpose@example.com' }),
+    );
   });
 
   it('stops working when the stamp changes, and when a newer link is sent (E51)', async () => {

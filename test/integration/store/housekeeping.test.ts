@@ -54,7 +54,15 @@ describe('housekeeping', () => {
     const housekeeping = startHousekeeping(housekeepingTasks(world.services, world.sessionStore), pino({ level: 'silent' }));
     try {
       const deleted = await housekeeping.run();
-      expect(deleted).toEqual({ sessions: 1, rateLimits: 1, rememberedBrowsers: 2, tokens: 2, outboxSecrets: 0, outbox: 0, unconfirmedAccounts: 0 });
+      expect(deleted).toEqual({
+        sessions: 1,
+        rateLimits: 1,
+        rememberedBrowsers: 2,
+        tokens: 2,
+        outboxSecrets: 0,
+        outbox: 0,
+        unconfirmedAccounts: 0,
+      });
     } finally {
       housekeeping.stop();
     }
@@ -66,11 +74,30 @@ describe('housekeeping', () => {
 
   it('runs the other tasks when one fails, and a second run finds nothing more', async () => {
     await seedRows();
-    const tasks = { broken: () => Promise.reject(new Error('database unavailable')), ...housekeepingTasks(world.services, world.sessionStore) };
+    const tasks = {
+      broken: () => Promise.reject(new Error('database unavailable')),
+      ...housekeepingTasks(world.services, world.sessionStore),
+    };
     const housekeeping = startHousekeeping(tasks, pino({ level: 'silent' }));
     try {
-      expect(await housekeeping.run()).toEqual({ sessions: 1, rateLimits: 1, rememberedBrowsers: 2, tokens: 2, outboxSecrets: 0, outbox: 0, unconfirmedAccounts: 0 });
-      expect(await housekeeping.run()).toEqual({ sessions: 0, rateLimits: 0, rememberedBrowsers: 0, tokens: 0, outboxSecrets: 0, outbox: 0, unconfirmedAccounts: 0 });
+      expect(await housekeeping.run()).toEqual({
+        sessions: 1,
+        rateLimits: 1,
+        rememberedBrowsers: 2,
+        tokens: 2,
+        outboxSecrets: 0,
+        outbox: 0,
+        unconfirmedAccounts: 0,
+      });
+      expect(await housekeeping.run()).toEqual({
+        sessions: 0,
+        rateLimits: 0,
+        rememberedBrowsers: 0,
+        tokens: 0,
+        outboxSecrets: 0,
+        outbox: 0,
+        unconfirmedAccounts: 0,
+      });
     } finally {
       housekeeping.stop();
     }

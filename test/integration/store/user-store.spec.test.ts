@@ -413,9 +413,15 @@ describe('RateLimiter', () => {
     const { clock, limiter, key } = setup();
     const tight = { limit: 1, windowMs: 10_000 };
     const loose = { limit: 100, windowMs: 60_000 };
-    const first = await limiter.hitAll([[`${key}:a`, tight], [`${key}:b`, loose]]);
+    const first = await limiter.hitAll([
+      [`${key}:a`, tight],
+      [`${key}:b`, loose],
+    ]);
     expect(first.allowed).toBe(true);
-    const second = await limiter.hitAll([[`${key}:a`, tight], [`${key}:b`, loose]]);
+    const second = await limiter.hitAll([
+      [`${key}:a`, tight],
+      [`${key}:b`, loose],
+    ]);
     expect(second).toMatchObject({ allowed: false, count: 2 });
     expect(second.resetAt.getTime()).toBe(clock().getTime() + tight.windowMs);
     // The loose rule counted both hits even though the tight one failed.

@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, getCsrf, postForm, setup, type Agent, type World } from '../../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, latestCode, passwordStep, PHONE, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount,
-  twoFactorSignIn, userByEmail, verifyCode,
+  auditCount,
+  clearSignInThrottle,
+  latestCode,
+  passwordStep,
+  PHONE,
+  PHONE_E164,
+  relaxedSendLimits,
+  sendCode,
+  twoFactorAccount,
+  twoFactorSignIn,
+  userByEmail,
+  verifyCode,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -17,11 +27,17 @@ beforeAll(async () => {
 afterAll(() => world.close());
 beforeEach(() => clearSignInThrottle(world));
 
-const wrongFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 const signedIn = async (agent: Agent) => (await agent.get('/manage')).status === 200;
 const rowCounts = async () => {
   const tables = ['audit_events', 'outbox', 'user_tokens', 'remembered_browsers'];
-  return Promise.all(tables.map((t) => world.knex(t).count<{ n: number }[]>('* as n').then(([r]) => Number(r.n))));
+  return Promise.all(
+    tables.map((t) =>
+      world
+        .knex(t)
+        .count<{ n: number }[]>('* as n')
+        .then(([r]) => Number(r.n)),
+    ),
+  );
 };
 
 async function pendingWithCode(email: string, provider = 'Phone Code') {
@@ -51,7 +67,10 @@ describe('skipping the password step', () => {
       ['/account/verify-code', { provider: 'Phone Code', code: '123456', userId: ada.id }],
       ['/account/send-code', { selectedProvider: 'Phone Code', userId: ada.id }],
     ] as const) {
-      const res = await agent.post(path).type('form').send({ ...fields, _csrf });
+      const res = await agent
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf });
       expect(res.status).toBe(400);
       expect(res.text).toContain('Your sign-in has expired or was not started. Please log in again.');
     }
@@ -70,8 +89,7 @@ describe('skipping the password step', () => {
 
   it('issues a new session id at the password step and again after the code', async () => {
     const agent = world.agent();
-    const sid = (res: { headers: Record<string, unknown> }) =>
-      /gatehouse\.sid=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
+    const sid = (res: { headers: Record<string, unknown> }) => /gatehouse\.sid=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
     // A visitor's page makes no session (issue 14, item 6): the first id is the attacker's own
     // pending sign-in in this browser.
     const first = sid((await passwordStep(world, 'bob@example.com', agent)).res);
@@ -84,7 +102,7 @@ describe('skipping the password step', () => {
 });
 
 describe('codes are bound to user, purpose, target and time', () => {
-  it('refuses another user\'s code', async () => {
+  it("refuses another user's code", async () => {
     const ada = await pendingWithCode('ada@example.com');
     const bob = await pendingWithCode('bob@example.com');
     const res = await verifyCode(ada.agent, { code: bob.code });
@@ -125,7 +143,9 @@ describe('codes are bound to user, purpose, target and time', () => {
     const { agent, code, user } = await pendingWithCode('ada@example.com');
     const signIns = await auditCount(world, 'SignedIn', user.id);
     const _csrf = await getCsrf(agent, '/account/login');
-    const both = await Promise.all([1, 2].map(() => agent.post('/account/verify-code').type('form').send({ _csrf, provider: 'Phone Code', code })));
+    const both = await Promise.all(
+      [1, 2].map(() => agent.post('/account/verify-code').type('form').send({ _csrf, provider: 'Phone Code', code })),
+    );
     // The loser finds the code used (200 "Invalid code.") or its session already replaced (403).
     expect(both.filter((r) => r.status === 303)).toHaveLength(1);
     expect(await auditCount(world, 'SignedIn', user.id)).toBe(signIns + 1);
@@ -168,7 +188,10 @@ describe('forged form fields', () => {
       expect(res.text).toContain('Select a way to receive your code.');
     }
     const _csrf = await getCsrf(agent, '/account/login');
-    const arr = await agent.post('/account/send-code').type('form').send(`_csrf=${_csrf}&selectedProvider=Email+Code&selectedProvider=Phone+Code`);
+    const arr = await agent
+      .post('/account/send-code')
+      .type('form')
+      .send(`_csrf=${_csrf}&selectedProvider=Email+Code&selectedProvider=Phone+Code`);
     expect(arr.text).toContain('Select a way to receive your code.');
     expect(await rowCounts()).toEqual(before);
   });

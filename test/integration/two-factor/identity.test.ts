@@ -32,7 +32,9 @@ describe('TokenStore for codes', () => {
     const { tokens } = world.services;
     const input = { userId: u.id, purpose: 'PhoneNumberVerification' as const, target: '+41791234567', securityStamp: u.securityStamp };
     await tokens.issue(world.knex, { ...input, ttlMs: 60_000, secret: '123456' });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => tokens.consume(world.knex, { ...input, secret: String(200000 + i), maxAttempts: 5 })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => tokens.consume(world.knex, { ...input, secret: String(200000 + i), maxAttempts: 5 })),
+    );
     const row = await world.knex('user_tokens').where({ user_id: u.id }).first();
     expect(row.attempts).toBe(5);
     expect(await tokens.consume(world.knex, { ...input, secret: '123456', maxAttempts: 5 })).toBe(false);

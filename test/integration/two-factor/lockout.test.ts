@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, setup, type World } from '../../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, latestCode, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount,
-  userByEmail, verifyCode,
+  auditCount,
+  clearSignInThrottle,
+  latestCode,
+  passwordStep,
+  PHONE_E164,
+  relaxedSendLimits,
+  sendCode,
+  twoFactorAccount,
+  userByEmail,
+  verifyCode,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -88,7 +96,10 @@ describe('two-factor lockout', () => {
     const _csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/account/login')).text)![1];
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        agent.post('/account/verify-code').type('form').send({ _csrf, provider: 'Phone Code', code: wrongFor(code, i + 1) }),
+        agent
+          .post('/account/verify-code')
+          .type('form')
+          .send({ _csrf, provider: 'Phone Code', code: wrongFor(code, i + 1) }),
       ),
     );
     const invalid = responses.filter((r) => r.status === 200 && r.text.includes('Invalid code.')).length;
@@ -115,7 +126,10 @@ describe('two-factor lockout', () => {
 describe('configurable lockout', () => {
   let small: World;
   beforeAll(async () => {
-    small = await setup({ env: { ...relaxedSendLimits, LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS: '2', LOCKOUT_MINUTES: '15' }, overrides: { clock } });
+    small = await setup({
+      env: { ...relaxedSendLimits, LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS: '2', LOCKOUT_MINUTES: '15' },
+      overrides: { clock },
+    });
   });
   afterAll(() => small.close());
 

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, postForm, registerConfirmed, setup, signedInAgent, type Agent, type World } from '../../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, demoCodeFrom, PHONE, PHONE_E164, relaxedSendLimits, userByEmail,
+  auditCount,
+  clearSignInThrottle,
+  demoCodeFrom,
+  PHONE,
+  PHONE_E164,
+  relaxedSendLimits,
+  userByEmail,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -17,7 +23,12 @@ async function account(email: string): Promise<Agent> {
   return signedInAgent(world, email);
 }
 
-const smsCount = () => world.knex('outbox').where({ channel: 'sms' }).count<{ n: number }[]>('* as n').then(([r]) => Number(r.n));
+const smsCount = () =>
+  world
+    .knex('outbox')
+    .where({ channel: 'sms' })
+    .count<{ n: number }[]>('* as n')
+    .then(([r]) => Number(r.n));
 
 describe('adding a phone number', () => {
   it('texts a code, verifies it and saves the number in E.164 (seed texts)', async () => {
@@ -100,7 +111,7 @@ describe('adding a phone number', () => {
     expect((await userByEmail(world, 'slow@example.com')).phoneNumber).toBeNull();
   });
 
-  it('ends the user\'s other sessions when the number changes, and keeps this one', async () => {
+  it("ends the user's other sessions when the number changes, and keeps this one", async () => {
     await registerConfirmed(world, 'two@example.com');
     const here = await signedInAgent(world, 'two@example.com');
     const elsewhere = await signedInAgent(world, 'two@example.com');
@@ -173,7 +184,10 @@ describe('phone number input', () => {
   it('asks for the number when it is missing or sent as an array', async () => {
     const before = await smsCount();
     const _csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/manage/add-phone-number')).text)![1];
-    const res = await agent.post('/manage/add-phone-number').type('form').send(`_csrf=${_csrf}&phoneNumber=%2B41791234567&phoneNumber=%2B12025550123`);
+    const res = await agent
+      .post('/manage/add-phone-number')
+      .type('form')
+      .send(`_csrf=${_csrf}&phoneNumber=%2B41791234567&phoneNumber=%2B12025550123`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('The Phone Number field is required.');
     expect(await smsCount()).toBe(before);
@@ -181,7 +195,10 @@ describe('phone number input', () => {
 
   it('refuses a code sent as an array without changing anything', async () => {
     const _csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/manage/add-phone-number')).text)![1];
-    const res = await agent.post('/manage/verify-phone-number').type('form').send(`_csrf=${_csrf}&phoneNumber=%2B41791234567&code=123456&code=654321`);
+    const res = await agent
+      .post('/manage/verify-phone-number')
+      .type('form')
+      .send(`_csrf=${_csrf}&phoneNumber=%2B41791234567&code=123456&code=654321`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('The Code field is required.');
     expect((await userByEmail(world, 'input@example.com')).phoneNumber).toBeNull();

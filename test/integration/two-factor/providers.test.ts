@@ -77,7 +77,7 @@ describe('Twilio (real SDK against a fake Twilio) and SendGrid', () => {
           ? codeIn(twilio.requests.at(-1)!.body.Body)!
           : codeIn((sendgrid.requests.at(-1)!.body as { content: Array<{ value: string }> }).content[0].value)!;
       if (provider === 'Email Code') {
-        const mail = sendgrid.requests.at(-1)!.body as Record<string, any>;
+        const mail = sendgrid.requests.at(-1)!.body as { subject: string; personalizations: Array<{ to: Array<{ email: string }> }> };
         expect(mail.subject).toBe('Security Code');
         expect(mail.personalizations[0].to[0].email).toBe('ada@example.com');
       }
@@ -95,7 +95,15 @@ describe('Twilio (real SDK against a fake Twilio) and SendGrid', () => {
     const failed = await world.knex('outbox').where({ recipient: '+12025550123' }).orderBy('id', 'desc').first();
     expect(failed).toMatchObject({ provider: 'twilio', status: 'pending', attempts: 1 });
     expect(failed.error).toMatch(/Twilio answered HTTP 500/);
-    expect(Number(await world.knex('audit_events').where({ event_type: 'SecurityCodeNotDelivered' }).count('* as n').then(([r]) => r.n))).toBe(1);
+    expect(
+      Number(
+        await world
+          .knex('audit_events')
+          .where({ event_type: 'SecurityCodeNotDelivered' })
+          .count('* as n')
+          .then(([r]) => r.n),
+      ),
+    ).toBe(1);
 
     const again = await postForm(agent, '/manage/add-phone-number', { phoneNumber: '+12025550123' });
     expect(again.status).toBe(303);
@@ -153,7 +161,11 @@ describe('ASPSMS', () => {
     aspsms.respondWith(200, { StatusCode: '3', StatusInfo: 'Authorization failed' });
     const res = await postForm(agent, '/manage/add-phone-number', { phoneNumber: PHONE });
     expect(res.text).toContain('We could not send the code. Please try again.');
-    const row = await world.knex('outbox').where({ user_id: (await world.services.users.findByEmail('bob@example.com'))!.id }).orderBy('id', 'desc').first();
+    const row = await world
+      .knex('outbox')
+      .where({ user_id: (await world.services.users.findByEmail('bob@example.com'))!.id })
+      .orderBy('id', 'desc')
+      .first();
     expect(row).toMatchObject({ provider: 'aspsms', status: 'failed' });
     expect(row.error).toMatch(/Authorization failed/);
   });

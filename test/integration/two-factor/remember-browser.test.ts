@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, postForm, setup, type Agent, type World } from '../../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, passwordStep, relaxedSendLimits, twoFactorAccount, twoFactorSignIn, userByEmail,
+  auditCount,
+  clearSignInThrottle,
+  passwordStep,
+  relaxedSendLimits,
+  twoFactorAccount,
+  twoFactorSignIn,
+  userByEmail,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -97,7 +103,7 @@ describe('remember this browser', () => {
     expect(res.headers.location).toMatch(/^\/account\/send-code/);
   });
 
-  it('is bound to its user: copied into another user\'s browser it is ignored', async () => {
+  it("is bound to its user: copied into another user's browser it is ignored", async () => {
     const { cookie } = await rememberedBrowser('ada@example.com');
     const copied = cookie.split(';')[0];
     // Control: the copied cookie does work for its own user in a fresh browser...

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, postForm, registerConfirmed, setup, signedInAgent, type World } from '../../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, passwordStep, PHONE, PHONE_E164, sendCode, twoFactorAccount, userByEmail,
+  auditCount,
+  clearSignInThrottle,
+  passwordStep,
+  PHONE,
+  PHONE_E164,
+  sendCode,
+  twoFactorAccount,
+  userByEmail,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -14,7 +21,11 @@ afterAll(() => world.close());
 beforeEach(() => clearSignInThrottle(world));
 
 const outboxCount = (recipient: string) =>
-  world.knex('outbox').where({ recipient }).count<{ n: number }[]>('* as n').then(([r]) => Number(r.n));
+  world
+    .knex('outbox')
+    .where({ recipient })
+    .count<{ n: number }[]>('* as n')
+    .then(([r]) => Number(r.n));
 
 describe('code sending limits (defaults)', () => {
   it('sends at most one code per 30 seconds and says when to try again', async () => {

@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setup, type World } from '../../helpers/setup.js';
 import {
-  auditCount, clearSignInThrottle, demoCodeFrom, passwordStep, PHONE_E164, relaxedSendLimits, sendCode, twoFactorAccount,
-  twoFactorSignIn, userByEmail, verifyCode,
+  auditCount,
+  clearSignInThrottle,
+  demoCodeFrom,
+  passwordStep,
+  PHONE_E164,
+  relaxedSendLimits,
+  sendCode,
+  twoFactorAccount,
+  twoFactorSignIn,
+  userByEmail,
+  verifyCode,
 } from '../../helpers/two-factor.js';
 
 let world: World;
@@ -15,7 +24,7 @@ afterAll(() => world.close());
 beforeEach(() => clearSignInThrottle(world));
 
 describe('two-factor sign-in', () => {
-  it('sends the password step to Send Code, which offers the user\'s providers', async () => {
+  it("sends the password step to Send Code, which offers the user's providers", async () => {
     const { agent, res } = await passwordStep(world, 'ada@example.com', undefined, { rememberMe: 'true' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/account/send-code?returnUrl=%2F&rememberMe=true');
@@ -62,7 +71,11 @@ describe('two-factor sign-in', () => {
     const { agent } = await passwordStep(world, 'mail-only@example.com');
     const sent = await sendCode(agent, 'Email Code');
     expect(sent.status).toBe(303);
-    const mail = await world.knex('outbox').where({ recipient: 'mail-only@example.com', purpose: 'TwoFactor' }).orderBy('id', 'desc').first();
+    const mail = await world
+      .knex('outbox')
+      .where({ recipient: 'mail-only@example.com', purpose: 'TwoFactor' })
+      .orderBy('id', 'desc')
+      .first();
     expect(mail.channel).toBe('email');
     expect(mail.subject).toBe('Security Code');
     const page = await agent.get(sent.headers.location);

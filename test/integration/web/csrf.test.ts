@@ -15,7 +15,11 @@ const login = { email: 'victim@example.com', password: PASSWORD };
 describe('CSRF protection', () => {
   it('refuses a form without a token with the "form expired" page and changes nothing', async () => {
     const before = await users();
-    const res = await world.agent().post('/account/register').type('form').send({ email: 'new@example.com', password: PASSWORD, confirmPassword: PASSWORD });
+    const res = await world
+      .agent()
+      .post('/account/register')
+      .type('form')
+      .send({ email: 'new@example.com', password: PASSWORD, confirmPassword: PASSWORD });
     expect(res.status).toBe(403);
     expect(res.text).toContain('This form has expired');
     expect(await users()).toBe(before);
@@ -24,10 +28,26 @@ describe('CSRF protection', () => {
   it('refuses a wrong token, an empty one, and one sent in the query string', async () => {
     const agent = world.agent();
     const token = await getCsrf(agent, '/account/login');
-    expect((await agent.post('/account/login').type('form').send({ ...login, _csrf: `${token.slice(0, -2)}00` })).status).toBe(403);
-    expect((await agent.post('/account/login').type('form').send({ ...login, _csrf: '' })).status).toBe(403);
+    expect(
+      (
+        await agent
+          .post('/account/login')
+          .type('form')
+          .send({ ...login, _csrf: `${token.slice(0, -2)}00` })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await agent
+          .post('/account/login')
+          .type('form')
+          .send({ ...login, _csrf: '' })
+      ).status,
+    ).toBe(403);
     expect((await agent.post(`/account/login?_csrf=${token}`).type('form').send(login)).status).toBe(403);
-    expect((await agent.post('/account/login').type('form').send(`_csrf=${token}&_csrf=${token}&email=victim@example.com&password=x`)).status).toBe(403);
+    expect(
+      (await agent.post('/account/login').type('form').send(`_csrf=${token}&_csrf=${token}&email=victim@example.com&password=x`)).status,
+    ).toBe(403);
   });
 
   it('refuses a token from another session (login CSRF)', async () => {
@@ -43,7 +63,10 @@ describe('CSRF protection', () => {
   it('rotates the token at sign-in: the token from before is refused after', async () => {
     const agent = world.agent();
     const before = await getCsrf(agent, '/account/login');
-    const res = await agent.post('/account/login').type('form').send({ ...login, _csrf: before });
+    const res = await agent
+      .post('/account/login')
+      .type('form')
+      .send({ ...login, _csrf: before });
     expect(res.status).toBe(303);
     const logOff = await agent.post('/account/log-off').type('form').send({ _csrf: before });
     expect(logOff.status).toBe(403);

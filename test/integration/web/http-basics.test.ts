@@ -11,7 +11,14 @@ describe('HTTP basics', () => {
   it('sends security headers on every page', async () => {
     const res = await world.agent().get('/');
     const csp = res.headers['content-security-policy'];
-    for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"]) {
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "form-action 'self'",
+    ]) {
       expect(csp).toContain(directive);
     }
     expect(csp).not.toContain('unsafe-inline');
@@ -35,7 +42,10 @@ describe('HTTP basics', () => {
   it('answers an oversized body with 413 and a page', async () => {
     const agent = world.agent();
     const _csrf = await getCsrf(agent, '/account/register');
-    const res = await agent.post('/account/register').type('form').send({ _csrf, email: 'a@example.com', password: 'x'.repeat(200_000) });
+    const res = await agent
+      .post('/account/register')
+      .type('form')
+      .send({ _csrf, email: 'a@example.com', password: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);
     expect(res.text).toContain('too large');
     expect(await world.knex('users').count('* as n')).toEqual([{ n: 0 }]);

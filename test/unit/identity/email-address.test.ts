@@ -63,7 +63,13 @@ describe('email normalisation', () => {
 describe('emailLimitKey', () => {
   it('merges every spelling the database folds together, and fullwidth letters', () => {
     const key = emailLimitKey('irina@example.com');
-    for (const spelling of ['IRINA@EXAMPLE.COM', '\u0130rina@example.com', 'ir\u0130na@example.com', '\u0130R\u0130NA@example.com', '\uff49\uff52\uff49\uff4e\uff41@example.com']) {
+    for (const spelling of [
+      'IRINA@EXAMPLE.COM',
+      '\u0130rina@example.com',
+      'ir\u0130na@example.com',
+      '\u0130R\u0130NA@example.com',
+      '\uff49\uff52\uff49\uff4e\uff41@example.com',
+    ]) {
       expect(emailLimitKey(spelling), spelling).toBe(key);
     }
     expect(emailLimitKey('\u212Aate@example.com')).toBe('kate@example.com');

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkPassword, type PasswordPolicyOptions } from '../../../src/identity/password-policy.js';
 
 const policy: PasswordPolicyOptions = { minLength: 8, maxLength: 256, requireComposition: false };
-const check = (password: string, options: Partial<PasswordPolicyOptions> = {}) =>
-  checkPassword(password, { ...policy, ...options });
+const check = (password: string, options: Partial<PasswordPolicyOptions> = {}) => checkPassword(password, { ...policy, ...options });
 
 describe('password policy', () => {
   it('accepts a long passphrase of plain words', () => {
@@ -47,9 +46,7 @@ describe('password policy', () => {
       "Passwords must have at least one digit ('0'-'9').",
       'Passwords must have at least one non letter or digit character.',
     ]);
-    expect(check('ALLUPPER 2024', { requireComposition: true })).toEqual([
-      "Passwords must have at least one lowercase ('a'-'z').",
-    ]);
+    expect(check('ALLUPPER 2024', { requireComposition: true })).toEqual(["Passwords must have at least one lowercase ('a'-'z')."]);
     expect(check('Mixed-case 42', { requireComposition: true })).toEqual([]);
   });
 

@@ -44,7 +44,9 @@ describe('redactUrl (request URLs in logs)', () => {
       expect(logged, url).toContain('[redacted]');
     }
     expect(redactUrl('/account/login?returnUrl=%2Fmanage%3Fx%3D1')).toBe('/account/login?returnUrl=%2Fmanage%3F%5Bredacted%5D');
-    expect(redactUrl('/account/verify-code?provider=Email+Code&rememberMe=false')).toBe('/account/verify-code?provider=Email+Code&rememberMe=false');
+    expect(redactUrl('/account/verify-code?provider=Email+Code&rememberMe=false')).toBe(
+      '/account/verify-code?provider=Email+Code&rememberMe=false',
+    );
     expect(redactUrl('/manage?message=AddPhoneSuccess')).toBe('/manage?message=AddPhoneSuccess');
   });
 });

@@ -34,12 +34,27 @@ describe('hmac', () => {
 
   it('length-prefixes each part, so moving a boundary changes the result', () => {
     const pairs: Array<[string[], string[]]> = [
-      [['ab', 'c'], ['a', 'bc']],
-      [['a|', 'b'], ['a', '|b']],
-      [['1:a|', ''], ['1:a', '|']],
-      [['', 'x'], ['x', '']],
+      [
+        ['ab', 'c'],
+        ['a', 'bc'],
+      ],
+      [
+        ['a|', 'b'],
+        ['a', '|b'],
+      ],
+      [
+        ['1:a|', ''],
+        ['1:a', '|'],
+      ],
+      [
+        ['', 'x'],
+        ['x', ''],
+      ],
       [['x'], ['x', '']],
-      [['é', 'e'], ['ée', '']],
+      [
+        ['é', 'e'],
+        ['ée', ''],
+      ],
     ];
     for (const [left, right] of pairs) {
       expect(hmac(key, ...left).equals(hmac(key, ...right)), `${left} vs ${right}`).toBe(false);

@@ -62,7 +62,12 @@ describe('Semaphore', () => {
       started.push(name);
       if (name === 'first') await gate.promise;
     };
-    const runs = [semaphore.run(job('first')), semaphore.run(job('normal 1')), semaphore.run(job('normal 2')), semaphore.run(job('urgent'), 'urgent')];
+    const runs = [
+      semaphore.run(job('first')),
+      semaphore.run(job('normal 1')),
+      semaphore.run(job('normal 2')),
+      semaphore.run(job('urgent'), 'urgent'),
+    ];
     await tick();
     gate.resolve();
     await Promise.all(runs);

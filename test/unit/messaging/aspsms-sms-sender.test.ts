@@ -24,7 +24,10 @@ async function setup() {
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DeliveryError);
   return error as DeliveryError;
 }

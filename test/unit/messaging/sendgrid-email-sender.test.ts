@@ -28,7 +28,10 @@ async function setup(apiKey = 'SG.test-key') {
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DeliveryError);
   return error as DeliveryError;
 }
@@ -68,10 +71,7 @@ describe('SendGrid email sender', () => {
     await first.sender.send(message);
     await second.send(message);
 
-    expect(first.fake.requests.map((r) => r.headers.authorization)).toEqual([
-      'Bearer SG.first',
-      'Bearer SG.second',
-    ]);
+    expect(first.fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer SG.first', 'Bearer SG.second']);
   });
 
   it('reports a 500 as a retryable failure', async () => {

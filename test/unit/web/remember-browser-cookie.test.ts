@@ -2,7 +2,10 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import {
-  clearRememberBrowserCookie, readRememberBrowserCookie, rememberBrowserCookieName, setRememberBrowserCookie,
+  clearRememberBrowserCookie,
+  readRememberBrowserCookie,
+  rememberBrowserCookieName,
+  setRememberBrowserCookie,
 } from '../../../src/web/remember-browser-cookie.js';
 
 function app(production: boolean) {
@@ -37,11 +40,17 @@ describe('the remember-browser cookie', () => {
 
   it('is cleared with the same attributes', async () => {
     const res = await request(app(true)).get('/clear');
-    expect(String(res.headers['set-cookie'])).toMatch(/^__Host-gatehouse\.rb=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax$/);
+    expect(String(res.headers['set-cookie'])).toMatch(
+      /^__Host-gatehouse\.rb=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax$/,
+    );
   });
 
   it('reads only its own, well-formed cookie', async () => {
-    const read = (cookie: string) => request(app(false)).get('/read').set('Cookie', cookie).then((r) => r.body.token);
+    const read = (cookie: string) =>
+      request(app(false))
+        .get('/read')
+        .set('Cookie', cookie)
+        .then((r) => r.body.token);
     expect(await read(`other=1; gatehouse.rb=${'b'.repeat(43)}`)).toBe('b'.repeat(43));
     expect(await read('xgatehouse.rb=abc')).toBeNull();
     expect(await read('gatehouse.rb=%00abc')).toBeNull();
