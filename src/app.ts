@@ -14,6 +14,7 @@ import { methodAsSent, noteBadlyEncodedField, refuseMalformedInput } from './web
 import { redactUrl } from './web/redact-url.js';
 import { createRoutes } from './web/routes.js';
 import { sessionLifetimes } from './web/session-lifetime.js';
+import { hasSessionData } from './web/session-data.js';
 import { KnexSessionStore } from './web/session-store.js';
 
 const root = findProjectRoot(import.meta.url);
@@ -127,8 +128,7 @@ export function createApp(services: Services): AppHandle {
   const redirect = app.response.redirect as (this: express.Response, ...args: unknown[]) => void;
   app.response.redirect = function (this: express.Response, ...args: unknown[]) {
     const req = this.req;
-    const hasData = req.session && Object.keys(req.session).some((k) => k !== 'cookie');
-    if (!hasData) return redirect.apply(this, args);
+    if (!hasSessionData(req)) return redirect.apply(this, args);
     req.session.save((err) => (err ? req.next!(err) : redirect.apply(this, args)));
   } as typeof app.response.redirect;
   app.use((_req, res, next) => {

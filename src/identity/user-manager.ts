@@ -5,7 +5,7 @@ import type { AuditContext, AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword, type PasswordPolicyOptions } from './password-policy.js';
-import type { TokenStore } from './token-store.js';
+import type { TokenPurpose, TokenStore } from './token-store.js';
 import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
 
 export interface UserManagerDeps {
@@ -134,27 +134,19 @@ export class UserManager {
   }
 
   generateEmailConfirmationToken(trx: Knex.Transaction, user: User): Promise<string> {
-    return this.deps.tokens.issue(trx, {
-      userId: user.id,
-      purpose: 'EmailConfirmation',
-      target: user.email,
-      securityStamp: user.securityStamp,
-      ttlMs: this.deps.emailTokenTtlMs,
-    });
+    return this.issueAddressToken(trx, user, 'EmailConfirmation', this.deps.emailTokenTtlMs);
+  }
+
+  generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
+    return this.issueAddressToken(trx, user, 'ResetPassword', this.deps.resetTokenTtlMs);
   }
 
   /**
    * A single-use token bound to the user, the purpose and the address, issued under the current
    * stamp: any later credential change voids it, and a newer request replaces it.
    */
-  generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
-    return this.deps.tokens.issue(trx, {
-      userId: user.id,
-      purpose: 'ResetPassword',
-      target: user.email,
-      securityStamp: user.securityStamp,
-      ttlMs: this.deps.resetTokenTtlMs,
-    });
+  private issueAddressToken(trx: Knex.Transaction, user: User, purpose: TokenPurpose, ttlMs: number): Promise<string> {
+    return this.deps.tokens.issue(trx, { userId: user.id, purpose, target: user.email, securityStamp: user.securityStamp, ttlMs });
   }
 
   async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {

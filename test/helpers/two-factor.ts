@@ -15,6 +15,9 @@ export const relaxedSendLimits = {
  */
 export const clearSignInThrottle = (world: World) => world.knex('rate_limits').where('key', 'like', 'signin:%').delete();
 
+/** A six-digit code that is not `code` (the i-th one after it). */
+export const wrongFor = (code: string, i = 1) => String((Number(code) + i) % 1_000_000).padStart(6, '0');
+
 export const PHONE = '+41 79 123 45 67';
 export const PHONE_E164 = '+41791234567';
 

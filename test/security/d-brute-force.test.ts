@@ -26,7 +26,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTwilio } from '../fakes/fake-twilio.js';
 import { createTestClock, csrfFrom, setup, type Agent, type World } from '../helpers/setup.js';
-import { auditCount, passwordStep, relaxedSendLimits, sendCode, userByEmail, verifyCode } from '../helpers/two-factor.js';
+import { auditCount, passwordStep, relaxedSendLimits, sendCode, userByEmail, verifyCode, wrongFor } from '../helpers/two-factor.js';
 import { account, countHashing, isSignedIn, PASSWORD, post, visible } from './helpers.js';
 
 const MINUTES = 60_000;
@@ -57,8 +57,6 @@ function browser(w: World = world, ip = nextIp()) {
   const login = (email: string, password: string) => post('/account/login', { email, password }, '/account/login');
   return { agent: agent as Agent, ip, post, login };
 }
-
-const wrongFor = (code: string, i = 1) => String((Number(code) + i) % 1_000_000).padStart(6, '0');
 
 describe('case 30 (policy: throttle, no lock): many wrong passwords for one account', () => {
   it('refuses the 11th attempt with a generic 429, right password or not, and never locks the account', async () => {

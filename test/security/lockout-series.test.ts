@@ -20,6 +20,7 @@ import {
   sendCode,
   userByEmail,
   verifyCode,
+  wrongFor,
 } from '../helpers/two-factor.js';
 import { account, PASSWORD, userRow } from './helpers.js';
 
@@ -32,8 +33,6 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 beforeEach(() => clearSignInThrottle(world));
-
-const wrongFor = (code: string, i = 1) => String((Number(code) + i) % 1_000_000).padStart(6, '0');
 
 /** A browser past the password step with a code texted to it; the code. */
 async function pending(email: string): Promise<{ agent: Agent; code: string }> {

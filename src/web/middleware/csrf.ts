@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import { hmac, safeEqual } from '../../identity/secret-keys.js';
 import { HttpError } from '../http-error.js';
+import { hasSessionData } from '../session-data.js';
 import { clearVisitorCsrfCookie, readVisitorCsrfCookie, setVisitorCsrfCookie } from '../visitor-csrf-cookie.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -38,9 +39,6 @@ const visitors = new WeakMap<Request, VisitorState>();
 export function dropVisitorCsrfToken(req: Request): void {
   visitors.get(req)?.drop();
 }
-
-/** A stored session (signed in, a pending two-factor step, a Google round trip) or only a visitor? */
-const hasSession = (req: Request) => Boolean(req.session) && Object.keys(req.session).some((k) => k !== 'cookie');
 
 /**
  * CSRF protection in two forms (docs/sessions.md):
@@ -80,7 +78,7 @@ export function createCsrfProtection(options: CsrfOptions) {
 
   /** The token this request must carry, or undefined when none can be right. */
   function expectedToken(req: Request): string | undefined {
-    if (hasSession(req)) return getTokenFromState(req) ?? undefined;
+    if (hasSessionData(req)) return getTokenFromState(req) ?? undefined;
     const value = readVisitorCsrfCookie(req, production);
     return value ? visitorToken(value) : undefined;
   }
@@ -118,7 +116,7 @@ export function createCsrfProtection(options: CsrfOptions) {
     };
     visitors.set(req, state);
     // Decided when the form renders, not now: a sign-in or sign-off in this request changes it.
-    res.locals.csrfToken = () => (hasSession(req) ? generateToken(req) : visitorToken(visitorValue(req, res, state)));
+    res.locals.csrfToken = () => (hasSessionData(req) ? generateToken(req) : visitorToken(visitorValue(req, res, state)));
     protect(req, res, next);
   }
 

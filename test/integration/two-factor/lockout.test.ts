@@ -11,6 +11,7 @@ import {
   twoFactorAccount,
   userByEmail,
   verifyCode,
+  wrongFor,
 } from '../../helpers/two-factor.js';
 
 const clock = createTestClock();
@@ -20,8 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 beforeEach(() => clearSignInThrottle(world));
-
-const wrongFor = (code: string, i = 1) => String((Number(code) + i) % 1_000_000).padStart(6, '0');
 
 /** A browser that passed the password step and had a code texted; returns it with the code. */
 async function pendingWithCode(email: string) {
