@@ -11,18 +11,18 @@ import { createPhoneController } from './controllers/phone-controller.js';
 import { createTwoFactorController } from './controllers/two-factor-controller.js';
 import { createTwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
 import { createGoogleAuth } from './google-auth.js';
-import { createSignInThrottle } from './middleware/sign-in-throttle.js';
 import { requireSignedIn } from './middleware/current-user.js';
 import type { RouteOptions } from './route-options.js';
+import { createSignInDeviceCookie } from './sign-in-device-cookie.js';
 
 /** Every path, guard and action at a glance. Every state change is a POST (CSRF-checked upstream). */
 export function createRoutes(services: Services, options: RouteOptions): Router {
   const home = createHomeController();
-  const account = createAccountController(services, options);
+  const deviceCookie = createSignInDeviceCookie(services.signIn, services.config.env === 'production');
+  const account = createAccountController(services, { ...options, readDeviceCookie: deviceCookie.read });
   const manage = createManageController(services);
   const google = createGoogleAuth(services.config.google, services.config.appBaseUrl, services.clock);
-  const signInThrottle = createSignInThrottle(services);
-  const passwords = createPasswordController(services, { clearSignInThrottle: signInThrottle.clearAccount });
+  const passwords = createPasswordController(services, { clearSignInThrottle: (email) => services.signIn.clearThrottle(email) });
   const managePassword = createManagePasswordController(services, options);
   const manageLogins = createManageLoginsController(services, { ...options, google });
   const external = createExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
@@ -31,7 +31,7 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   const twoFactorSettings = createTwoFactorSettingsController(services, options);
   const r = Router();
 
-  r.use(signInThrottle.recognizeDevice);
+  r.use(deviceCookie.recognizeDevice);
   r.use('/account', (_req, res, next) => {
     // The sign-in pages offer Google only when it is configured.
     res.locals.externalProviders = google?.providers ?? [];
@@ -45,7 +45,7 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
   r.get('/account/confirm-email', account.confirmEmailForm);
   r.post('/account/confirm-email', account.confirmEmail);
   r.get('/account/login', account.loginForm);
-  r.post('/account/login', signInThrottle.throttle, account.login);
+  r.post('/account/login', account.login);
   r.post('/account/log-off', account.logOff);
   // Open only to a visitor with a fresh pending two-factor sign-in (checked in the controller).
   r.get('/account/send-code', twoFactor.sendCodeForm);

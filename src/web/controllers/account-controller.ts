@@ -1,17 +1,41 @@
 import type { Request, Response } from 'express';
-import type { Services } from '../../composition.js';
+import type { Config } from '../../config.js';
+import { accountLimitKeys } from '../../identity/account-limit-keys.js';
+import type { Clock } from '../../identity/clock.js';
 import { normaliseEmail } from '../../identity/email-address.js';
+import type { ExternalLoginManager } from '../../identity/external-logins.js';
+import type { RateLimiter } from '../../identity/rate-limiter.js';
+import type { SecretKeys } from '../../identity/secret-keys.js';
+import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
+import type { UserManager } from '../../identity/user-manager.js';
 import { pageMessages } from '../../messages.js';
 import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
-import { accountLimitKeys } from '../account-limit-keys.js';
 import { auditContext } from '../audit-context.js';
 import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
 import type { RouteOptions } from '../route-options.js';
-import { destroySession, establishSession } from '../session.js';
-import { signInOrTwoFactor } from '../two-factor-sign-in.js';
+import { readRememberBrowserCookie } from '../remember-browser-cookie.js';
+import { destroySession } from '../session.js';
+import { continueSignIn, renderLockedOut } from '../sign-in-session.js';
 
-export function createAccountController(services: Services, options: RouteOptions) {
-  const { users, signIn, clock, config } = services;
+export interface AccountControllerDeps {
+  clock: Clock;
+  config: Config;
+  externalLogins: Pick<ExternalLoginManager, 'getLogins'>;
+  keys: SecretKeys;
+  rateLimiter: RateLimiter;
+  signIn: SignInManager;
+  users: UserManager;
+}
+
+export interface AccountControllerOptions extends RouteOptions {
+  /** Reads the browser's sign-in device cookie (sign-in-device-cookie.ts). */
+  readDeviceCookie(req: Request): string | undefined;
+}
+
+/** Register, confirm email, log in and log off. */
+export function createAccountController(deps: AccountControllerDeps, options: AccountControllerOptions) {
+  const { users, signIn, clock, config, rateLimiter, externalLogins } = deps;
+  const production = config.env === 'production';
   const registerPerIp = { ...RATE_LIMITS.registerPerIp, limit: config.registerAttempts.perIp };
   const registerPerAddress = { ...RATE_LIMITS.registerPerAddress, limit: config.registerAttempts.perAddress };
 
@@ -47,18 +71,18 @@ export function createAccountController(services: Services, options: RouteOption
 
       // Counted before the costly hash, for taken and free addresses alike (no oracle). The IP
       // first: a flood from one place is turned away with one statement per request.
-      let verdict = await services.rateLimiter.hit(`register:ip:${req.ip}`, registerPerIp);
+      let verdict = await rateLimiter.hit(`register:ip:${req.ip}`, registerPerIp);
       if (verdict.allowed) {
-        const addressKeys = await accountLimitKeys(services, 'register', email!);
-        verdict = await services.rateLimiter.hitAll(addressKeys.map((key) => [key, registerPerAddress]));
+        const addressKeys = await accountLimitKeys(deps, 'register', email!);
+        verdict = await rateLimiter.hitAll(addressKeys.map((key) => [key, registerPerAddress]));
       }
       if (!verdict.allowed) {
         res.status(429).set('Retry-After', retryAfterSeconds(verdict.resetAt, clock()));
         return renderRegister(res, rawEmail.slice(0, 254), { form: pageMessages.tooManyRegistrations });
       }
       // Registering an address that has an account mails its owner: only so often (case D41).
-      const notice = await services.rateLimiter.hitAll(
-        (await accountLimitKeys(services, 'notice', email!)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
+      const notice = await rateLimiter.hitAll(
+        (await accountLimitKeys(deps, 'notice', email!)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
       );
       const result = await users.register(email!, password, auditContext(req), { notifyExisting: notice.allowed });
       if (!result.succeeded) return renderRegister(res, rawEmail, { password: result.errors.join(' ') });
@@ -84,7 +108,7 @@ export function createAccountController(services: Services, options: RouteOption
       // An account made with an external login and an address nobody proved may be someone
       // else's Google account under the reader's address (pre-hijacking): say so before the button.
       const user = await users.findById(userId);
-      const [login] = user && !user.emailConfirmed ? await services.externalLogins.getLogins(user.id) : [];
+      const [login] = user && !user.emailConfirmed ? await externalLogins.getLogins(user.id) : [];
       const loginWarning = login ? pageMessages.confirmAccountMadeWithLogin(login.providerDisplayName ?? login.loginProvider) : undefined;
       res.render('account/confirm-email-form', {
         title: 'Confirm Email',
@@ -123,33 +147,33 @@ export function createAccountController(services: Services, options: RouteOption
       if (!password) errors.password = 'The Password field is required.';
       if (Object.keys(errors).length) return renderLogin(res, form, errors);
 
-      const result = await signIn.passwordSignIn(email!, password, auditContext(req));
-      switch (result.status) {
-        case 'Succeeded':
-          await establishSession(req, result.user, {
-            rememberMe: form.rememberMe,
-            now: clock().getTime(),
-            persistentMs: options.rememberMeMs,
-          });
-          return res.redirect(303, form.returnUrl);
+      const outcome = await signIn.passwordSignIn({
+        ...form,
+        email: email!,
+        password,
+        ip: req.ip,
+        deviceToken: options.readDeviceCookie(req),
+        rememberedBrowserToken: readRememberBrowserCookie(req, production),
+        context: auditContext(req),
+      });
+      switch (outcome.status) {
+        case 'SignedIn':
+        case 'RequiresTwoFactor':
+          return continueSignIn(req, res, outcome, { now: clock().getTime(), persistentMs: options.rememberMeMs });
+        case 'Throttled':
+          res.status(429).set('Retry-After', retryAfterSeconds(outcome.retryAt, clock()));
+          return renderLogin(res, form, { form: pageMessages.tooManySignInAttempts });
         case 'LockedOut':
-          return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+          return renderLockedOut(req, res);
         case 'NotAllowed':
           return renderLogin(res, form, { form: pageMessages.mustConfirmEmail });
-        case 'RequiresTwoFactor':
-          return signInOrTwoFactor(services, req, res, result.user, {
-            ...form,
-            method: 'password',
-            persistentMs: options.rememberMeMs,
-            context: auditContext(req),
-          });
         default:
           return renderLogin(res, form, { form: pageMessages.invalidLogin });
       }
     },
 
     async logOff(req: Request, res: Response) {
-      if (req.user) await services.audit.record(services.db.knex, { userId: req.user.id, type: 'SignedOut', context: auditContext(req) });
+      if (req.user) await signIn.signOut(req.user.id, auditContext(req));
       await destroySession(req);
       res.redirect(303, '/');
     },

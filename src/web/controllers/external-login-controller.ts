@@ -1,14 +1,20 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Services } from '../../composition.js';
-import type { ExternalLoginInfo } from '../../identity/external-logins.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../identity/clock.js';
+import type { ExternalLoginInfo, ExternalLoginManager } from '../../identity/external-logins.js';
+import type { RateLimiter } from '../../identity/rate-limiter.js';
+import type { SecretKeys } from '../../identity/secret-keys.js';
+import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
+import type { UserManager } from '../../identity/user-manager.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { field, safeLocalUrl, type FieldErrors } from '../forms.js';
-import { accountLimitKeys } from '../account-limit-keys.js';
+import { accountLimitKeys } from '../../identity/account-limit-keys.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
+import { readRememberBrowserCookie } from '../remember-browser-cookie.js';
 import { establishSession, regenerateSession } from '../session.js';
-import { signInOrTwoFactor } from '../two-factor-sign-in.js';
+import { continueSignIn, renderLockedOut } from '../sign-in-session.js';
 import { auditContext } from '../audit-context.js';
 
 /** A provider's login waits this long for ExternalLoginConfirmation. */
@@ -22,9 +28,19 @@ export interface ExternalLoginControllerOptions {
   completeLink(req: Request, res: Response, login: ExternalLoginInfo, intent: ExternalAuthIntent): Promise<void>;
 }
 
+export interface ExternalLoginControllerDeps {
+  clock: Clock;
+  config: Config;
+  externalLogins: ExternalLoginManager;
+  keys: SecretKeys;
+  rateLimiter: RateLimiter;
+  signIn: SignInManager;
+  users: Pick<UserManager, 'findByEmail'>;
+}
+
 /** ExternalLogin, ExternalLoginCallback, ExternalLoginConfirmation and ExternalLoginFailure. */
-export function createExternalLoginController(services: Services, options: ExternalLoginControllerOptions) {
-  const { externalLogins, clock, config, audit, db } = services;
+export function createExternalLoginController(deps: ExternalLoginControllerDeps, options: ExternalLoginControllerOptions) {
+  const { externalLogins, clock, config, signIn, rateLimiter } = deps;
   const { google } = options;
 
   function failure(res: Response) {
@@ -43,23 +59,20 @@ export function createExternalLoginController(services: Services, options: Exter
   }
 
   async function signInWith(req: Request, res: Response, login: ExternalLoginInfo, returnUrl: string) {
-    const result = await externalLogins.externalLoginSignIn(login, auditContext(req));
+    const outcome = await signIn.externalSignIn(login, {
+      rememberMe: false,
+      returnUrl,
+      rememberedBrowserToken: readRememberBrowserCookie(req, config.env === 'production'),
+      context: auditContext(req),
+    });
     const now = clock().getTime();
-    switch (result.status) {
-      case 'Succeeded':
-        await establishSession(req, result.user, { rememberMe: false, now, persistentMs: options.rememberMeMs });
-        return res.redirect(303, safeLocalUrl(returnUrl));
+    switch (outcome.status) {
+      case 'SignedIn':
       case 'RequiresTwoFactor':
         // Same as after a password: a remembered browser signs in, otherwise Send Code.
-        return signInOrTwoFactor(services, req, res, result.user, {
-          rememberMe: false,
-          returnUrl,
-          method: login.loginProvider,
-          persistentMs: options.rememberMeMs,
-          context: auditContext(req),
-        });
+        return continueSignIn(req, res, outcome, { now, persistentMs: options.rememberMeMs });
       case 'LockedOut':
-        return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+        return renderLockedOut(req, res);
       case 'NotAllowed':
         return res.render('account/login', {
           title: 'Log in',
@@ -90,12 +103,7 @@ export function createExternalLoginController(services: Services, options: Exter
       const outcome = await google.callback(req, res);
       if (!outcome.ok) {
         delete req.session.pendingExternalLogin;
-        await audit.record(db.knex, {
-          userId: req.user?.id ?? null,
-          type: 'ExternalLoginFailed',
-          detail: { provider: 'Google', reason: outcome.reason },
-          context: auditContext(req),
-        });
+        await externalLogins.recordFailure(req.user?.id ?? null, 'Google', outcome.reason, auditContext(req));
         return failure(res);
       }
       if (outcome.intent.intent === 'link') return options.completeLink(req, res, outcome.login, outcome.intent);
@@ -123,8 +131,8 @@ export function createExternalLoginController(services: Services, options: Exter
 
       const { returnUrl, startedAt: _s, ...login } = pending;
       // The same limit as registering: an address that has an account is mailed only so often.
-      const notice = await services.rateLimiter.hitAll(
-        (await accountLimitKeys(services, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
+      const notice = await rateLimiter.hitAll(
+        (await accountLimitKeys(deps, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
       );
       const result = await externalLogins.createUserWithLogin(email, login, auditContext(req), { notifyExisting: notice.allowed });
       delete req.session.pendingExternalLogin;

@@ -1,40 +1,47 @@
 import type { Request, Response } from 'express';
-import type { Services } from '../../composition.js';
-import { destinationFor } from '../../identity/two-factor-providers.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../identity/clock.js';
+import type { PendingSignIn } from '../../identity/sign-in/pending-sign-in.js';
+import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
 import type { User } from '../../identity/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
-import { checkbox, field, safeLocalUrl, type FieldErrors } from '../forms.js';
+import { auditContext } from '../audit-context.js';
+import { checkbox, field, type FieldErrors } from '../forms.js';
 import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
 import type { RouteOptions } from '../route-options.js';
 import { normaliseCode } from '../security-code-input.js';
-import { establishSession } from '../session.js';
-import { getPendingTwoFactor, type PendingTwoFactor } from '../two-factor-session.js';
-import { auditContext } from '../audit-context.js';
+import { completeSignIn, readPendingSignIn, renderLockedOut } from '../sign-in-session.js';
 import { renderRateLimited } from './two-factor-views.js';
+
+export interface TwoFactorControllerDeps {
+  clock: Clock;
+  config: Config;
+  signIn: SignInManager;
+}
 
 /**
  * SendCode and VerifyCode: the only pages the half-signed-in state opens. Without a fresh
- * pending state (password step passed within 5 minutes, stamp unchanged) they send nothing and
+ * pending state (first factor passed within 5 minutes, stamp unchanged) they send nothing and
  * check nothing; `req.user` stays unset throughout, so every other page sees a visitor.
  */
-export function createTwoFactorController(services: Services, options: RouteOptions) {
-  const { twoFactor, codes, rememberedBrowsers, clock, config } = services;
+export function createTwoFactorController(deps: TwoFactorControllerDeps, options: RouteOptions) {
+  const { signIn, clock, config } = deps;
   const production = config.env === 'production';
-  const pendingOf = (req: Request) => getPendingTwoFactor(req, clock().getTime());
 
   function expired(req: Request, res: Response) {
     if (req.session) delete req.session.twoFactor;
     res.status(400).render('account/sign-in-expired', { title: 'Sign-in expired', message: twoFactorMessages.signInExpired });
   }
 
-  function lockedOut(req: Request, res: Response) {
-    // The pending sign-in is void: after the lockout, start again from the password.
-    delete req.session.twoFactor;
-    res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+  /** The pending state and its user, or undefined when the page must say the sign-in expired. */
+  async function pendingWithUser(req: Request): Promise<{ pending: PendingSignIn; user: User } | undefined> {
+    const pending = readPendingSignIn(req, signIn);
+    const user = pending && (await signIn.pendingUser(pending));
+    return pending && user ? { pending, user } : undefined;
   }
 
-  function renderSendCode(res: Response, user: User, pending: PendingTwoFactor, errors: FieldErrors, status = 200) {
-    const providers = twoFactor.getValidTwoFactorProviders(user);
+  function renderSendCode(res: Response, user: User, pending: PendingSignIn, errors: FieldErrors, status = 200) {
+    const providers = signIn.factorsOf(user);
     res.status(status).render('account/send-code', {
       title: 'Send',
       providers,
@@ -45,10 +52,9 @@ export function createTwoFactorController(services: Services, options: RouteOpti
     });
   }
 
-  async function renderVerifyCode(res: Response, user: User, pending: PendingTwoFactor, errors: FieldErrors) {
+  async function renderVerifyCode(res: Response, user: User, pending: PendingSignIn, errors: FieldErrors) {
     const provider = pending.provider!;
-    const target = destinationFor(user, provider)?.target;
-    const demoCode = config.demoMode && target ? await codes.demoCode(user.id, 'TwoFactor', target) : undefined;
+    const demoCode = config.demoMode ? await signIn.demoCode(user, provider) : undefined;
     res.render('account/verify-code', {
       title: 'Verify',
       provider,
@@ -62,19 +68,18 @@ export function createTwoFactorController(services: Services, options: RouteOpti
 
   return {
     async sendCodeForm(req: Request, res: Response) {
-      const pending = pendingOf(req);
-      if (!pending) return res.redirect('/account/login');
-      const user = await twoFactor.getTwoFactorAuthenticationUser(pending);
-      if (!user) return expired(req, res);
-      renderSendCode(res, user, pending, {});
+      if (!readPendingSignIn(req, signIn)) return res.redirect('/account/login');
+      const step = await pendingWithUser(req);
+      if (!step) return expired(req, res);
+      renderSendCode(res, step.user, step.pending, {});
     },
 
     async sendCode(req: Request, res: Response) {
-      const pending = pendingOf(req);
-      const user = pending && (await twoFactor.getTwoFactorAuthenticationUser(pending));
-      if (!pending || !user) return expired(req, res);
+      const step = await pendingWithUser(req);
+      if (!step) return expired(req, res);
+      const { pending, user } = step;
       const provider = field(req.body, 'selectedProvider');
-      const result = await twoFactor.sendTwoFactorCode(pending, provider, auditContext(req));
+      const result = await signIn.sendCode(pending, provider, auditContext(req));
       switch (result.status) {
         case 'Sent': {
           pending.provider = provider;
@@ -90,58 +95,46 @@ export function createTwoFactorController(services: Services, options: RouteOpti
         case 'InvalidProvider':
           return renderSendCode(res, user, pending, { selectedProvider: twoFactorMessages.selectProvider });
         case 'LockedOut':
-          return lockedOut(req, res);
+          return renderLockedOut(req, res);
         default:
           return expired(req, res);
       }
     },
 
     async verifyCodeForm(req: Request, res: Response) {
-      const pending = pendingOf(req);
+      const pending = readPendingSignIn(req, signIn);
       if (!pending) return res.redirect('/account/login');
       if (!pending.provider) return res.redirect('/account/send-code');
-      const user = await twoFactor.getTwoFactorAuthenticationUser(pending);
-      if (!user) return expired(req, res);
-      await renderVerifyCode(res, user, pending, {});
+      const step = await pendingWithUser(req);
+      if (!step) return expired(req, res);
+      await renderVerifyCode(res, step.user, step.pending, {});
     },
 
     async verifyCode(req: Request, res: Response) {
-      const pending = pendingOf(req);
-      const user = pending?.provider && (await twoFactor.getTwoFactorAuthenticationUser(pending));
-      if (!pending || !user) return expired(req, res);
+      const step = await pendingWithUser(req);
+      if (!step?.pending.provider) return expired(req, res);
+      const { pending, user } = step;
       const rawCode = field(req.body, 'code');
       const code = normaliseCode(rawCode);
       // A malformed code, or one posted for another provider than the one sent, is refused
       // without being checked or counted: it cannot be right, and nothing changes.
       if (!code || field(req.body, 'provider') !== pending.provider) {
-        return renderVerifyCode(
-          res,
-          user,
-          pending,
-          rawCode ? { form: pageMessages.invalidCode } : { code: twoFactorMessages.codeRequired },
-        );
+        const errors: FieldErrors = rawCode ? { form: pageMessages.invalidCode } : { code: twoFactorMessages.codeRequired };
+        return renderVerifyCode(res, user, pending, errors);
       }
-      const context = auditContext(req);
-      const result = await twoFactor.twoFactorSignIn(pending, pending.provider!, code, context);
-      if (result.status === 'LockedOut') return lockedOut(req, res);
-      if (result.status === 'Expired') return expired(req, res);
-      if (result.status === 'Failed') return renderVerifyCode(res, user, pending, { form: pageMessages.invalidCode });
-
-      const returnUrl = safeLocalUrl(pending.returnUrl);
-      const rememberMe = checkbox(req.body, 'rememberMe');
-      // The session's lifetime counts from the first factor, not from the code.
-      await establishSession(req, result.user, {
-        rememberMe,
-        now: clock().getTime(),
-        persistentMs: options.rememberMeMs,
-        signedInAt: pending.startedAt,
+      const outcome = await signIn.verifyCode(pending, pending.provider, code, {
+        rememberMe: checkbox(req.body, 'rememberMe'),
+        rememberBrowser: checkbox(req.body, 'rememberBrowser'),
+        previousBrowserToken: readRememberBrowserCookie(req, production),
+        context: auditContext(req),
       });
-      if (checkbox(req.body, 'rememberBrowser')) {
-        const previous = readRememberBrowserCookie(req, production);
-        const token = await rememberedBrowsers.rememberTwoFactorClient(result.user, previous, context);
-        setRememberBrowserCookie(res, token, production, config.twoFactor.rememberBrowserMs);
+      if (outcome.status === 'LockedOut') return renderLockedOut(req, res);
+      if (outcome.status === 'Expired') return expired(req, res);
+      if (outcome.status === 'Failed') return renderVerifyCode(res, user, pending, { form: pageMessages.invalidCode });
+      if (outcome.rememberedBrowserToken) {
+        setRememberBrowserCookie(res, outcome.rememberedBrowserToken, production, config.twoFactor.rememberBrowserMs);
       }
-      res.redirect(303, returnUrl);
+      await completeSignIn(req, res, outcome, { now: clock().getTime(), persistentMs: options.rememberMeMs });
     },
   };
 }
