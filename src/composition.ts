@@ -14,13 +14,16 @@ import { systemClock, type Clock } from './identity/clock.js';
 import { createPasswordHasher, type PasswordHasher } from './identity/password-hasher.js';
 import { RateLimiter } from './identity/rate-limiter.js';
 import { deriveSecretKeys, type SecretKeys } from './identity/secret-keys.js';
-import { SignInManager } from './identity/sign-in-manager.js';
+import { CodeLockout } from './identity/sign-in/lockout.js';
+import { SignInManager } from './identity/sign-in/sign-in-manager.js';
+import { SignInThrottle } from './identity/sign-in/sign-in-throttle.js';
 import { TokenStore } from './identity/token-store.js';
 import { UserManager } from './identity/user-manager.js';
 import { UserStore } from './identity/user-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { createSendGridEmailSender } from './messaging/sendgrid-email-sender.js';
 import type { EmailSender, SmsSender } from './messaging/types.js';
+import { RATE_LIMITS } from './web/rate-limits.js';
 import { createTwoFactorServices, smsSenderFor, type TwoFactorServices } from './two-factor-composition.js';
 
 export interface Services extends TwoFactorServices {
@@ -120,7 +123,6 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     resetTokenTtlMs: config.resetTokenMinutes * 60_000,
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
-  const signIn = new SignInManager({ knex: db.knex, users, audit });
   const logins = new UserLoginStore();
   const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit });
   const passwordReset = new PasswordResetManager({
@@ -135,6 +137,19 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     resetTokenTtlMs: config.resetTokenMinutes * 60_000,
   });
   const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
+  const signIn = createSignInManager(config, {
+    knex: db.knex,
+    clock,
+    keys,
+    users,
+    store,
+    tokens,
+    audit,
+    outbox,
+    rateLimiter,
+    externalLogins,
+    ...twoFactorServices,
+  });
   return {
     config,
     db,
@@ -157,4 +172,35 @@ export async function createServices(config: Config, overrides: Overrides = {}):
       await db.close();
     },
   };
+}
+
+type SignInParts = Pick<
+  Services,
+  'clock' | 'keys' | 'users' | 'store' | 'tokens' | 'audit' | 'outbox' | 'rateLimiter' | 'externalLogins' | 'rememberedBrowsers' | 'factors'
+> & { knex: Database['knex'] };
+
+/** The sign-in conversation and its two guards: the password throttle and the code lockout. */
+function createSignInManager(config: Config, parts: SignInParts): SignInManager {
+  const { knex, clock, keys, users, store, tokens, audit, outbox, rateLimiter, externalLogins, rememberedBrowsers, factors } = parts;
+  const attempts = config.signInAttempts;
+  const throttle = new SignInThrottle({
+    knex,
+    rateLimiter,
+    audit,
+    key: keys.tokenHash,
+    perIp: { ...RATE_LIMITS.signInPerIp, limit: attempts.perIp },
+    perAccount: { ...RATE_LIMITS.signInPerAccount, limit: attempts.perAccount },
+    perKnownDevice: { ...RATE_LIMITS.signInPerKnownDevice, limit: attempts.perAccount },
+  });
+  const lockout = new CodeLockout({
+    knex,
+    store,
+    tokens,
+    audit,
+    outbox,
+    clock,
+    maxFailedAccessAttempts: config.twoFactor.maxFailedAccessAttempts,
+    lockoutDurationsMs: config.twoFactor.lockoutDurationsMs,
+  });
+  return new SignInManager({ knex, clock, users, store, audit, throttle, lockout, rememberedBrowsers, externalLogins, factors });
 }

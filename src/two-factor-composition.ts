@@ -8,7 +8,8 @@ import { RememberedBrowsers } from './identity/remembered-browsers.js';
 import type { SecretKeys } from './identity/secret-keys.js';
 import { SecurityCodeSender } from './identity/security-code-sender.js';
 import type { TokenStore } from './identity/token-store.js';
-import { TwoFactorSignInManager } from './identity/two-factor-sign-in-manager.js';
+import { codeFactor, type SecondFactor } from './identity/sign-in/second-factor.js';
+import { TwoFactorManager } from './identity/two-factor-manager.js';
 import type { UserStore } from './identity/user-store.js';
 import { createAspsmsSmsSender } from './messaging/aspsms-sms-sender.js';
 import type { Outbox } from './messaging/outbox.js';
@@ -17,7 +18,9 @@ import type { SmsSender } from './messaging/types.js';
 
 export interface TwoFactorServices {
   codes: SecurityCodeSender;
-  twoFactor: TwoFactorSignInManager;
+  twoFactor: TwoFactorManager;
+  /** Every second factor the sign-in offers, in the order the Send Code page lists them. */
+  factors: SecondFactor[];
   phoneNumbers: PhoneNumberManager;
   rememberedBrowsers: RememberedBrowsers;
 }
@@ -69,17 +72,8 @@ export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorSe
   });
   return {
     codes,
-    twoFactor: new TwoFactorSignInManager({
-      knex,
-      store,
-      tokens,
-      codes,
-      audit,
-      outbox,
-      clock,
-      maxFailedAccessAttempts: settings.maxFailedAccessAttempts,
-      lockoutDurationsMs: settings.lockoutDurationsMs,
-    }),
+    twoFactor: new TwoFactorManager({ knex, store, audit, outbox }),
+    factors: [codeFactor('Phone Code', { knex, tokens, codes }), codeFactor('Email Code', { knex, tokens, codes })],
     phoneNumbers: new PhoneNumberManager({ knex, store, tokens, codes, audit, outbox }),
     rememberedBrowsers: new RememberedBrowsers({ knex, audit, clock, key: keys.rememberBrowser, ttlMs: settings.rememberBrowserMs }),
   };

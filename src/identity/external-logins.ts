@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import { emails, statusMessages } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from './audit-log.js';
-import type { SignInResult } from './sign-in-manager.js';
 import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from './user-login-store.js';
 import type { IdentityResult, UserManager } from './user-manager.js';
 import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
@@ -46,24 +45,9 @@ export class ExternalLoginManager {
     return this.deps.logins.list(this.deps.knex, userId);
   }
 
-  /** The seed's sign-in sequence after the provider's step: lockout, confirmation, second factor. */
-  async externalLoginSignIn(login: UserLoginInfo, context?: AuditContext): Promise<SignInResult> {
-    const { audit, knex, users } = this.deps;
-    const method = login.loginProvider;
-    const user = await this.findByLogin(login.loginProvider, login.providerKey);
-    if (!user) return { status: 'Failed' };
-    if (users.isLockedOut(user)) {
-      await audit.record(knex, { userId: user.id, type: 'SignInLockedOut', detail: { method }, context });
-      return { status: 'LockedOut' };
-    }
-    if (!user.emailConfirmed) {
-      await audit.record(knex, { userId: user.id, type: 'SignInNotAllowed', detail: { method, reason: 'EmailNotConfirmed' }, context });
-      return { status: 'NotAllowed' };
-    }
-    // Local two-factor still applies: the provider's sign-in is only the first factor.
-    if (user.twoFactorEnabled) return { status: 'RequiresTwoFactor', user };
-    await audit.record(knex, { userId: user.id, type: 'SignedIn', detail: { method }, context });
-    return { status: 'Succeeded', user };
+  /** A provider's round trip that came back refused, forged or stale (google-auth.ts says why). */
+  async recordFailure(userId: string | null, provider: string, reason: string, context?: AuditContext): Promise<void> {
+    await this.deps.audit.record(this.deps.knex, { userId, type: 'ExternalLoginFailed', detail: { provider, reason }, context });
   }
 
   /**

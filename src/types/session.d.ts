@@ -1,5 +1,5 @@
 import 'express-session';
-import type { PendingTwoFactor } from '../web/two-factor-session.js';
+import type { PendingSignIn } from '../identity/sign-in/pending-sign-in.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -11,9 +11,9 @@ declare module 'express-session' {
     signedInAt?: number;
     /** Keep the cookie past the browser session ("Remember me"). */
     rememberMe?: boolean;
-    /** Password step passed, second factor still to come (see two-factor-session.ts). */
-    twoFactor?: PendingTwoFactor;
-    /** Set at sign-in: the next page checks this browser's sign-in device cookie (sign-in-throttle.ts). */
+    /** Password step passed, second factor still to come (identity/sign-in/pending-sign-in.ts). */
+    twoFactor?: PendingSignIn;
+    /** Set at sign-in: the next page checks this browser's sign-in device cookie (sign-in-device-cookie.ts). */
     deviceCheckDue?: boolean;
   }
 }

@@ -1,6 +1,4 @@
 import type { RateLimitRule } from '../identity/rate-limiter.js';
-import { emailLimitKey } from '../identity/email-address.js';
-import { hmac } from '../identity/secret-keys.js';
 
 const minutes = (n: number) => n * 60_000;
 
@@ -35,13 +33,6 @@ export const RATE_LIMITS = {
   /** Change-password attempts (the old password is a guess too) by one signed-in user. */
   changePasswordPerUser: { limit: 10, windowMs: minutes(15) },
 } satisfies Record<string, RateLimitRule>;
-
-/**
- * A limiter key for attempts on one address: a keyed hash of its normal form (every spelling
- * the database treats as one account shares it), so the table holds no addresses.
- */
-export const addressKey = (key: Buffer, purpose: string, email: string) =>
-  hmac(key, purpose, emailLimitKey(email)).toString('base64url').slice(0, 32);
 
 /** The Retry-After header for a refusal: whole seconds until the window ends, at least 1. */
 export const retryAfterSeconds = (resetAt: Date, now: Date) => String(Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000)));

@@ -1,37 +1,39 @@
 import { Router } from 'express';
 import type { Services } from '../composition.js';
-import { createAccountController } from './controllers/account-controller.js';
+import { RegistrationController } from './controllers/registration-controller.js';
+import { SignInController } from './controllers/sign-in-controller.js';
 import { createHomeController } from './controllers/home-controller.js';
 import { createManageController } from './controllers/manage-controller.js';
-import { createExternalLoginController } from './controllers/external-login-controller.js';
+import { ExternalLoginController } from './controllers/external-login-controller.js';
 import { createManageLoginsController } from './controllers/manage-logins-controller.js';
 import { createManagePasswordController } from './controllers/manage-password-controller.js';
 import { createPasswordController } from './controllers/password-controller.js';
 import { createPhoneController } from './controllers/phone-controller.js';
-import { createTwoFactorController } from './controllers/two-factor-controller.js';
+import { TwoFactorController } from './controllers/two-factor-controller.js';
 import { createTwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
 import { createGoogleAuth } from './google-auth.js';
-import { createSignInThrottle } from './middleware/sign-in-throttle.js';
 import { requireSignedIn } from './middleware/current-user.js';
 import type { RouteOptions } from './route-options.js';
+import { createSignInDeviceCookie } from './sign-in-device-cookie.js';
 
 /** Every path, guard and action at a glance. Every state change is a POST (CSRF-checked upstream). */
 export function createRoutes(services: Services, options: RouteOptions): Router {
   const home = createHomeController();
-  const account = createAccountController(services, options);
+  const deviceCookie = createSignInDeviceCookie(services.signIn, services.config.env === 'production');
+  const registration = new RegistrationController(services);
+  const signInPages = new SignInController(services, { ...options, readDeviceCookie: deviceCookie.read });
   const manage = createManageController(services);
   const google = createGoogleAuth(services.config.google, services.config.appBaseUrl, services.clock);
-  const signInThrottle = createSignInThrottle(services);
-  const passwords = createPasswordController(services, { clearSignInThrottle: signInThrottle.clearAccount });
+  const passwords = createPasswordController(services, { clearSignInThrottle: (email) => services.signIn.clearThrottle(email) });
   const managePassword = createManagePasswordController(services, options);
   const manageLogins = createManageLoginsController(services, { ...options, google });
-  const external = createExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
-  const twoFactor = createTwoFactorController(services, options);
+  const external = new ExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
+  const twoFactor = new TwoFactorController(services, options);
   const phone = createPhoneController(services, options);
   const twoFactorSettings = createTwoFactorSettingsController(services, options);
   const r = Router();
 
-  r.use(signInThrottle.recognizeDevice);
+  r.use(deviceCookie.recognizeDevice);
   r.use('/account', (_req, res, next) => {
     // The sign-in pages offer Google only when it is configured.
     res.locals.externalProviders = google?.providers ?? [];
@@ -40,13 +42,13 @@ export function createRoutes(services: Services, options: RouteOptions): Router 
 
   r.get('/', home.index);
 
-  r.get('/account/register', account.registerForm);
-  r.post('/account/register', account.register);
-  r.get('/account/confirm-email', account.confirmEmailForm);
-  r.post('/account/confirm-email', account.confirmEmail);
-  r.get('/account/login', account.loginForm);
-  r.post('/account/login', signInThrottle.throttle, account.login);
-  r.post('/account/log-off', account.logOff);
+  r.get('/account/register', registration.registerForm);
+  r.post('/account/register', registration.register);
+  r.get('/account/confirm-email', registration.confirmEmailForm);
+  r.post('/account/confirm-email', registration.confirmEmail);
+  r.get('/account/login', signInPages.loginForm);
+  r.post('/account/login', signInPages.login);
+  r.post('/account/log-off', signInPages.logOff);
   // Open only to a visitor with a fresh pending two-factor sign-in (checked in the controller).
   r.get('/account/send-code', twoFactor.sendCodeForm);
   r.post('/account/send-code', twoFactor.sendCode);

@@ -7,7 +7,7 @@
  * are compared with a generous threshold.
  *
  * Case 76 follows Gatehouse's documented policy (README: unconfirmed accounts can't sign in
- * "shown only after the right password"; src/identity/sign-in-manager.ts: "Lockout and
+ * "shown only after the right password"; src/identity/sign-in/sign-in-manager.ts: "Lockout and
  * confirmation are revealed only to someone who knows the password."): a wrong password on a
  * locked account gets the generic answer; the lockout page appears only after the right one.
  *

@@ -1,14 +1,20 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Services } from '../../composition.js';
-import type { ExternalLoginInfo } from '../../identity/external-logins.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../identity/clock.js';
+import type { ExternalLoginInfo, ExternalLoginManager } from '../../identity/external-logins.js';
+import type { RateLimiter } from '../../identity/rate-limiter.js';
+import type { SecretKeys } from '../../identity/secret-keys.js';
+import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
+import type { UserManager } from '../../identity/user-manager.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { pageMessages } from '../../messages.js';
 import { field, safeLocalUrl, type FieldErrors } from '../forms.js';
-import { accountLimitKeys } from '../account-limit-keys.js';
+import { accountLimitKeys } from '../../identity/account-limit-keys.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
-import { establishSession, regenerateSession } from '../session.js';
-import { signInOrTwoFactor } from '../two-factor-sign-in.js';
+import { readRememberBrowserCookie } from '../remember-browser-cookie.js';
+import { regenerateSession } from '../session.js';
+import { completeSignIn, continueSignIn, renderLockedOut } from '../sign-in-session.js';
 import { auditContext } from '../audit-context.js';
 
 /** A provider's login waits this long for ExternalLoginConfirmation. */
@@ -22,44 +28,101 @@ export interface ExternalLoginControllerOptions {
   completeLink(req: Request, res: Response, login: ExternalLoginInfo, intent: ExternalAuthIntent): Promise<void>;
 }
 
+export interface ExternalLoginControllerDeps {
+  clock: Clock;
+  config: Config;
+  externalLogins: ExternalLoginManager;
+  keys: SecretKeys;
+  rateLimiter: RateLimiter;
+  signIn: SignInManager;
+  users: Pick<UserManager, 'findByEmail'>;
+}
+
 /** ExternalLogin, ExternalLoginCallback, ExternalLoginConfirmation and ExternalLoginFailure. */
-export function createExternalLoginController(services: Services, options: ExternalLoginControllerOptions) {
-  const { externalLogins, clock, config, audit, db } = services;
-  const { google } = options;
+export class ExternalLoginController {
+  constructor(
+    private readonly deps: ExternalLoginControllerDeps,
+    private readonly options: ExternalLoginControllerOptions,
+  ) {}
 
-  function failure(res: Response) {
-    res.render('account/external-login-failure', { title: 'Login Failure', message: pageMessages.externalLoginFailure });
-  }
+  externalLogin = (req: Request, res: Response, next: NextFunction) => {
+    const { google } = this.options;
+    if (!google || field(req.body, 'provider') !== 'Google') return failure(res);
+    google.challenge(req, res, next, { intent: 'login', returnUrl: safeLocalUrl(field(req.body, 'returnUrl')) });
+  };
 
-  function pendingLogin(req: Request) {
-    const pending = req.session.pendingExternalLogin;
-    if (pending && clock().getTime() - pending.startedAt < PENDING_LOGIN_TTL_MS) return pending;
+  externalLoginCallback = async (req: Request, res: Response) => {
+    // The provider's code and state are in this page's address: no Referer may carry them.
+    res.set('Referrer-Policy', 'no-referrer');
+    const { google } = this.options;
+    if (!google) return failure(res);
+    const outcome = await google.callback(req, res);
+    if (!outcome.ok) {
+      delete req.session.pendingExternalLogin;
+      await this.deps.externalLogins.recordFailure(req.user?.id ?? null, 'Google', outcome.reason, auditContext(req));
+      return failure(res);
+    }
+    if (outcome.intent.intent === 'link') return this.options.completeLink(req, res, outcome.login, outcome.intent);
+    await this.signInWith(req, res, outcome.login, outcome.intent.returnUrl);
+  };
+
+  confirmationForm = (req: Request, res: Response) => {
+    if (req.user) return res.redirect('/manage');
+    const pending = this.pendingLogin(req);
+    if (!pending) return res.redirect('/account/login');
+    renderConfirmation(res, pending.providerDisplayName ?? pending.loginProvider, pending.email ?? '', {});
+  };
+
+  confirmation = async (req: Request, res: Response) => {
+    if (req.user) return res.redirect(303, '/manage');
+    const pending = this.pendingLogin(req);
+    if (!pending) return failure(res);
+    const raw = field(req.body, 'email');
+    const email = normaliseEmail(raw);
+    if (!email) {
+      const message = raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.';
+      return renderConfirmation(res, pending.providerDisplayName ?? pending.loginProvider, raw.slice(0, 254), { email: message });
+    }
+    const { returnUrl, startedAt: _s, ...login } = pending;
+    // The same limit as registering: an address that has an account is mailed only so often.
+    const notice = await this.deps.rateLimiter.hitAll(
+      (await accountLimitKeys(this.deps, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
+    );
+    const result = await this.deps.externalLogins.createUserWithLogin(email, login, auditContext(req), { notifyExisting: notice.allowed });
     delete req.session.pendingExternalLogin;
-    return undefined;
-  }
+    if (result.outcome === 'LoginTaken') return failure(res);
+    if (result.outcome === 'Created') {
+      const signedIn = {
+        status: 'SignedIn' as const,
+        user: result.user,
+        rememberMe: false,
+        returnUrl,
+        signedInAt: this.deps.clock().getTime(),
+      };
+      return completeSignIn(req, res, signedIn, this.sessionTimes());
+    }
+    // New unconfirmed account or an address that already has one: the same page either way.
+    res.render('account/check-email', {
+      title: 'Check your email',
+      message: pageMessages.checkEmailToConfirm,
+      demoLink: this.deps.config.demoMode ? result.link : undefined,
+    });
+  };
 
-  function renderConfirmation(res: Response, provider: string, email: string, errors: FieldErrors) {
-    res.render('account/external-login-confirmation', { title: 'Register', provider, email, errors });
-  }
-
-  async function signInWith(req: Request, res: Response, login: ExternalLoginInfo, returnUrl: string) {
-    const result = await externalLogins.externalLoginSignIn(login, auditContext(req));
-    const now = clock().getTime();
-    switch (result.status) {
-      case 'Succeeded':
-        await establishSession(req, result.user, { rememberMe: false, now, persistentMs: options.rememberMeMs });
-        return res.redirect(303, safeLocalUrl(returnUrl));
+  private async signInWith(req: Request, res: Response, login: ExternalLoginInfo, returnUrl: string) {
+    const outcome = await this.deps.signIn.externalSignIn(login, {
+      rememberMe: false,
+      returnUrl,
+      rememberedBrowserToken: readRememberBrowserCookie(req, this.deps.config.env === 'production'),
+      context: auditContext(req),
+    });
+    switch (outcome.status) {
+      case 'SignedIn':
       case 'RequiresTwoFactor':
         // Same as after a password: a remembered browser signs in, otherwise Send Code.
-        return signInOrTwoFactor(services, req, res, result.user, {
-          rememberMe: false,
-          returnUrl,
-          method: login.loginProvider,
-          persistentMs: options.rememberMeMs,
-          context: auditContext(req),
-        });
+        return continueSignIn(req, res, outcome, this.sessionTimes());
       case 'LockedOut':
-        return res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+        return renderLockedOut(req, res);
       case 'NotAllowed':
         return res.render('account/login', {
           title: 'Log in',
@@ -72,73 +135,27 @@ export function createExternalLoginController(services: Services, options: Exter
         // No account holds this login yet. A new session id first: a session planted in this
         // browser beforehand must not be able to claim this person's login.
         await regenerateSession(req);
-        req.session.pendingExternalLogin = { ...login, returnUrl, startedAt: now };
+        req.session.pendingExternalLogin = { ...login, returnUrl, startedAt: this.deps.clock().getTime() };
         return res.redirect(303, '/account/external-login-confirmation');
     }
   }
 
-  return {
-    externalLogin(req: Request, res: Response, next: NextFunction) {
-      if (!google || field(req.body, 'provider') !== 'Google') return failure(res);
-      google.challenge(req, res, next, { intent: 'login', returnUrl: safeLocalUrl(field(req.body, 'returnUrl')) });
-    },
+  private pendingLogin(req: Request) {
+    const pending = req.session.pendingExternalLogin;
+    if (pending && this.deps.clock().getTime() - pending.startedAt < PENDING_LOGIN_TTL_MS) return pending;
+    delete req.session.pendingExternalLogin;
+    return undefined;
+  }
 
-    async externalLoginCallback(req: Request, res: Response) {
-      // The provider's code and state are in this page's address: no Referer may carry them.
-      res.set('Referrer-Policy', 'no-referrer');
-      if (!google) return failure(res);
-      const outcome = await google.callback(req, res);
-      if (!outcome.ok) {
-        delete req.session.pendingExternalLogin;
-        await audit.record(db.knex, {
-          userId: req.user?.id ?? null,
-          type: 'ExternalLoginFailed',
-          detail: { provider: 'Google', reason: outcome.reason },
-          context: auditContext(req),
-        });
-        return failure(res);
-      }
-      if (outcome.intent.intent === 'link') return options.completeLink(req, res, outcome.login, outcome.intent);
-      await signInWith(req, res, outcome.login, outcome.intent.returnUrl);
-    },
+  private sessionTimes() {
+    return { now: this.deps.clock().getTime(), persistentMs: this.options.rememberMeMs };
+  }
+}
 
-    confirmationForm(req: Request, res: Response) {
-      if (req.user) return res.redirect('/manage');
-      const pending = pendingLogin(req);
-      if (!pending) return res.redirect('/account/login');
-      renderConfirmation(res, pending.providerDisplayName ?? pending.loginProvider, pending.email ?? '', {});
-    },
+function failure(res: Response) {
+  res.render('account/external-login-failure', { title: 'Login Failure', message: pageMessages.externalLoginFailure });
+}
 
-    async confirmation(req: Request, res: Response) {
-      if (req.user) return res.redirect(303, '/manage');
-      const pending = pendingLogin(req);
-      if (!pending) return failure(res);
-      const raw = field(req.body, 'email');
-      const email = normaliseEmail(raw);
-      const provider = pending.providerDisplayName ?? pending.loginProvider;
-      if (!email)
-        return renderConfirmation(res, provider, raw.slice(0, 254), {
-          email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.',
-        });
-
-      const { returnUrl, startedAt: _s, ...login } = pending;
-      // The same limit as registering: an address that has an account is mailed only so often.
-      const notice = await services.rateLimiter.hitAll(
-        (await accountLimitKeys(services, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
-      );
-      const result = await externalLogins.createUserWithLogin(email, login, auditContext(req), { notifyExisting: notice.allowed });
-      delete req.session.pendingExternalLogin;
-      if (result.outcome === 'LoginTaken') return failure(res);
-      if (result.outcome === 'Created') {
-        await establishSession(req, result.user, { rememberMe: false, now: clock().getTime(), persistentMs: options.rememberMeMs });
-        return res.redirect(303, safeLocalUrl(returnUrl));
-      }
-      // New unconfirmed account or an address that already has one: the same page either way.
-      res.render('account/check-email', {
-        title: 'Check your email',
-        message: pageMessages.checkEmailToConfirm,
-        demoLink: config.demoMode ? result.link : undefined,
-      });
-    },
-  };
+function renderConfirmation(res: Response, provider: string, email: string, errors: FieldErrors) {
+  res.render('account/external-login-confirmation', { title: 'Register', provider, email, errors });
 }

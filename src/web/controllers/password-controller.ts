@@ -4,7 +4,7 @@ import { normaliseEmail } from '../../identity/email-address.js';
 import { looksLikeUrlToken } from '../../identity/token-store.js';
 import { pageMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
-import { accountLimitKeys } from '../account-limit-keys.js';
+import { accountLimitKeys } from '../../identity/account-limit-keys.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { auditContext } from '../audit-context.js';
 
