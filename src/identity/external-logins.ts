@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { emails, statusMessages } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { SignInResult } from './sign-in-manager.js';
-import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from './user-login-store.js';
+import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from '../db/stores/user-login-store.js';
 import type { IdentityResult, UserManager } from './user-manager.js';
-import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
+import { DuplicateEmailError, type User, type UserStore } from '../db/stores/user-store.js';
 
 /** What a provider told us about the person who just signed in with it. */
 export interface ExternalLoginInfo extends UserLoginInfo {

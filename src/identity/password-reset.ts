@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { emails, pageMessages } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TokenStore } from './token-store.js';
-import type { UserLoginStore } from './user-login-store.js';
+import type { UserLoginStore } from '../db/stores/user-login-store.js';
 import type { IdentityResult, UserManager } from './user-manager.js';
-import type { User, UserStore } from './user-store.js';
+import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface PasswordResetDeps {
   knex: Knex;

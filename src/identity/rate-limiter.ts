@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 export interface RateLimitResult {
   allowed: boolean;

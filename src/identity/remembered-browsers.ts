@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import type { Clock } from './clock.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import type { Clock } from '../clock.js';
 import { hmac, safeEqual } from './secret-keys.js';
-import type { User } from './user-store.js';
+import type { User } from '../db/stores/user-store.js';
 
 export interface RememberedBrowsersDeps {
   knex: Knex;

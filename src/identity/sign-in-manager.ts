@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import type { User } from './user-store.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import type { User } from '../db/stores/user-store.js';
 import type { UserManager } from './user-manager.js';
 
 export type SignInResult =

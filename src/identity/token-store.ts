@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { hmac, safeEqual } from './secret-keys.js';
-import type { Queryable } from './user-store.js';
+import type { Queryable } from '../db/queryable.js';
 
 export type TokenPurpose = 'EmailConfirmation' | 'ResetPassword' | 'TwoFactor' | 'PhoneNumberVerification';
 

@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import type { Clock } from './clock.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import type { Clock } from '../clock.js';
 import { safeEqual } from './secret-keys.js';
 import type { SecurityCodeSender, SendCodeResult } from './security-code-sender.js';
 import type { TokenStore } from './token-store.js';
 import { destinationFor, getValidTwoFactorProviders } from './two-factor-providers.js';
-import type { User, UserStore } from './user-store.js';
+import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface TwoFactorSignInManagerDeps {
   knex: Knex;

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import type { Clock } from './clock.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import type { Clock } from '../clock.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword, type PasswordPolicyOptions } from './password-policy.js';
 import type { TokenPurpose, TokenStore } from './token-store.js';
-import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
+import { DuplicateEmailError, type User, type UserStore } from '../db/stores/user-store.js';
 
 export interface UserManagerDeps {
   knex: Knex;

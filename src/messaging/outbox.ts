@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Clock } from '../identity/clock.js';
-import type { Queryable } from '../identity/user-store.js';
+import type { Clock } from '../clock.js';
+import type { Queryable } from '../db/queryable.js';
 import { DeliveryError, type EmailSender, type SmsSender } from './types.js';
 
 interface OutboxMessageBase {

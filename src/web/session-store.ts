@@ -2,8 +2,8 @@ import type { Request } from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import type { RowsQuery } from '../db/database.js';
-import type { Clock } from '../identity/clock.js';
-import { toUser, type User } from '../identity/user-store.js';
+import type { Clock } from '../clock.js';
+import { toUser, type User } from '../db/stores/user-store.js';
 import { sessionExpiry, type SessionLifetimes } from './session-lifetime.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;

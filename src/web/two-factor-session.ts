@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { User } from '../identity/user-store.js';
+import type { User } from '../db/stores/user-store.js';
 import { regenerateSession } from './session.js';
 
 /**

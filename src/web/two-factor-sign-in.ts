@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../composition.js';
-import type { AuditContext } from '../identity/audit-log.js';
-import type { User } from '../identity/user-store.js';
+import type { AuditContext } from '../db/stores/audit-log.js';
+import type { User } from '../db/stores/user-store.js';
 import { safeLocalUrl } from './forms.js';
 import { readRememberBrowserCookie } from './remember-browser-cookie.js';
 import { establishSession } from './session.js';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { destinationFor } from '../../identity/two-factor-providers.js';
-import type { User } from '../../identity/user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { checkbox, field, safeLocalUrl, type FieldErrors } from '../forms.js';
 import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';

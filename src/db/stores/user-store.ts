@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Queryable } from '../queryable.js';
 
 export interface User {
   id: string;
@@ -27,9 +27,6 @@ export interface NewUser {
   emailConfirmed?: boolean;
   lockoutEnabled?: boolean;
 }
-
-/** Anything that runs queries: the database or a transaction on it. */
-export type Queryable = Knex | Knex.Transaction;
 
 export class DuplicateEmailError extends Error {
   constructor() {
