@@ -97,6 +97,15 @@ export class UserStore {
     return row ? toUser(row) : undefined;
   }
 
+  /**
+   * Locks the user's row until the transaction ends and returns its password hash: a check
+   * like "one more way in is left" then holds until the change it guards commits.
+   */
+  async findPasswordHashForUpdate(db: Queryable, id: string): Promise<{ passwordHash: string | null } | undefined> {
+    const row = await db('users').where({ id }).forUpdate().first('password_hash');
+    return row ? { passwordHash: (row.password_hash as string | null) ?? null } : undefined;
+  }
+
   async list(db: Queryable, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
     const rows = await db('users')
       .orderBy('created_at', 'asc')
