@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Queryable } from './db/queryable.js';
 import type { Config } from './config.js';
 import type { AuditLog } from './db/stores/audit-log.js';
 import type { Clock } from './clock.js';
@@ -44,7 +44,7 @@ export function smsSenderFor(config: Config): SmsSender | undefined {
 
 export interface TwoFactorServiceDeps {
   config: Config;
-  knex: Knex;
+  knex: Queryable;
   clock: Clock;
   keys: SecretKeys;
   store: UserStore;

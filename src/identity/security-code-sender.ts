@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import type { SendLimits } from '../config-two-factor.js';
 import { emails, sms } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
@@ -10,7 +10,7 @@ import type { CodeDestination } from './two-factor-providers.js';
 import type { User } from '../db/stores/user-store.js';
 
 export interface SecurityCodeSenderDeps {
-  knex: Knex;
+  knex: Queryable;
   tokens: TokenStore;
   outbox: Outbox;
   audit: AuditLog;

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { User } from '../db/stores/user-store.js';
 import type { UserManager } from './user-manager.js';
@@ -11,7 +11,7 @@ export type SignInResult =
   | { status: 'Failed' };
 
 export interface SignInManagerDeps {
-  knex: Knex;
+  knex: Queryable;
   users: UserManager;
   audit: AuditLog;
 }

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
@@ -10,7 +10,7 @@ import { destinationFor, getValidTwoFactorProviders } from './two-factor-provide
 import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface TwoFactorSignInManagerDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   tokens: TokenStore;
   codes: SecurityCodeSender;
