@@ -23,7 +23,7 @@ export interface SessionAccount {
 const ACCOUNT = Symbol('session account');
 
 /**
- * express-session store on the `sessions` table through knex, so it works on PGlite and on
+ * express-session store on the `sessions` table (its SQL in src/db/stores/session-store.ts), so it works on PGlite and on
  * Postgres alike (connect-pg-simple's multi-statement SQL does not run on PGlite). The
  * session's user id is kept in its own column, so all sessions of an account can be listed
  * and ended.
