@@ -23,10 +23,10 @@ export interface SessionAccount {
 const ACCOUNT = Symbol('session account');
 
 /**
- * express-session store on the `sessions` table (its SQL in src/db/stores/session-store.ts), so it works on PGlite and on
- * Postgres alike (connect-pg-simple's multi-statement SQL does not run on PGlite). The
- * session's user id is kept in its own column, so all sessions of an account can be listed
- * and ended.
+ * express-session store on the `sessions` table, its SQL in SessionStore (src/db/stores/), so
+ * it works on PGlite and on Postgres alike (connect-pg-simple's multi-statement SQL does not
+ * run on PGlite). The session's user id is kept in its own column, so all sessions of an
+ * account can be listed and ended.
  *
  * express-session touches the session at the end of every request that did not change it.
  * Writing the new expiry each time made every page view a third query and a committed UPDATE
