@@ -20,6 +20,14 @@ module.exports = {
       from: { path: '^src/web/(controllers|middleware)/' },
       to: { path: '^src/web/controllers/[^/]+-controller[.]ts$' },
     },
+    {
+      name: 'sql-only-in-db',
+      severity: 'error',
+      comment:
+        'All SQL lives in the store layer (src/db/stores/): only src/db/ (the stores, the database and the migration runner) and the composition root may import knex or a database driver. Elsewhere take a Queryable (src/db/queryable.ts) and call a store method.',
+      from: { path: '^src/', pathNot: '^src/(db/|composition[.]ts$)' },
+      to: { path: '(^|/)node_modules/(knex|knex-pglite|pg|@electric-sql/pglite)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

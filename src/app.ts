@@ -5,6 +5,7 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Services } from './composition.js';
+import { pingDatabase } from './db/stores/health.js';
 import { serializeError } from './error-log-serializer.js';
 import { findProjectRoot } from './project-root.js';
 import { createCsrfProtection } from './web/middleware/csrf.js';
@@ -96,7 +97,7 @@ export function createApp(services: Services): AppHandle {
 
   app.get('/health', async (_req, res) => {
     try {
-      await services.db.knex.raw('select 1');
+      await pingDatabase(services.db.knex);
       res.json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable' });

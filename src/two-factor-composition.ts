@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
+import type { Queryable } from './db/queryable.js';
 import type { Config } from './config.js';
-import type { AuditLog } from './identity/audit-log.js';
-import type { Clock } from './identity/clock.js';
+import type { AuditLog } from './db/stores/audit-log.js';
+import type { Clock } from './clock.js';
 import { PhoneNumberManager } from './identity/phone-number-manager.js';
 import type { RateLimiter } from './identity/rate-limiter.js';
 import { RememberedBrowsers } from './identity/remembered-browsers.js';
@@ -10,7 +10,7 @@ import { SecurityCodeSender } from './identity/security-code-sender.js';
 import type { TokenStore } from './identity/token-store.js';
 import { codeFactor, type SecondFactor } from './identity/sign-in/second-factor.js';
 import { TwoFactorManager } from './identity/two-factor-manager.js';
-import type { UserStore } from './identity/user-store.js';
+import type { UserStore } from './db/stores/user-store.js';
 import { createAspsmsSmsSender } from './messaging/aspsms-sms-sender.js';
 import type { Outbox } from './messaging/outbox.js';
 import { createTwilioSmsSender } from './messaging/twilio-sms-sender.js';
@@ -47,7 +47,7 @@ export function smsSenderFor(config: Config): SmsSender | undefined {
 
 export interface TwoFactorServiceDeps {
   config: Config;
-  knex: Knex;
+  knex: Queryable;
   clock: Clock;
   keys: SecretKeys;
   store: UserStore;

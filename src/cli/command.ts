@@ -1,10 +1,10 @@
 import os from 'node:os';
 import type { Services } from '../composition.js';
 import type { Config } from '../config.js';
-import type { AuditContext } from '../identity/audit-log.js';
+import type { AuditContext } from '../db/stores/audit-log.js';
 import { normaliseEmail } from '../identity/email-address.js';
 import { checkPassword } from '../identity/password-policy.js';
-import type { User } from '../identity/user-store.js';
+import type { User } from '../db/stores/user-store.js';
 import { CliError } from './cli-error.js';
 import type { CliIo } from './io.js';
 

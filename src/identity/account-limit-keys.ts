@@ -1,6 +1,6 @@
 import { emailLimitKey } from './email-address.js';
 import { hmac } from './secret-keys.js';
-import type { User } from './user-store.js';
+import type { User } from '../db/stores/user-store.js';
 
 export interface AccountLimitKeyDeps {
   keys: { tokenHash: Buffer };

@@ -1,10 +1,10 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import { emails, statusMessages } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from './user-login-store.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from '../db/stores/user-login-store.js';
 import type { IdentityResult, UserManager } from './user-manager.js';
-import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
+import { DuplicateEmailError, type User, type UserStore } from '../db/stores/user-store.js';
 
 /** What a provider told us about the person who just signed in with it. */
 export interface ExternalLoginInfo extends UserLoginInfo {
@@ -14,7 +14,7 @@ export interface ExternalLoginInfo extends UserLoginInfo {
 }
 
 export interface ExternalLoginDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   logins: UserLoginStore;
   users: UserManager;
@@ -148,10 +148,10 @@ export class ExternalLoginManager {
   async removeLogin(userId: string, loginProvider: string, providerKey: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const { knex, store, logins, audit } = this.deps;
     const result = await knex.transaction(async (trx): Promise<IdentityResult<User>> => {
-      const row = await trx('users').where({ id: userId }).forUpdate().first('password_hash');
+      const row = await store.findPasswordHashForUpdate(trx, userId);
       if (!row) return { succeeded: false, errors: ['An error has occurred.'] };
       const count = await logins.count(trx, userId);
-      if (row.password_hash === null && count <= 1) {
+      if (row.passwordHash === null && count <= 1) {
         return { succeeded: false, errors: ['This is your only way to sign in: set a password or link another login first.'] };
       }
       if (!(await logins.remove(trx, userId, loginProvider, providerKey))) {

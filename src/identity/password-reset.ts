@@ -1,15 +1,15 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import { emails, pageMessages } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TokenStore } from './token-store.js';
-import type { UserLoginStore } from './user-login-store.js';
+import type { UserLoginStore } from '../db/stores/user-login-store.js';
 import type { IdentityResult, UserManager } from './user-manager.js';
-import type { User, UserStore } from './user-store.js';
+import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface PasswordResetDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   tokens: TokenStore;
   hasher: PasswordHasher;
@@ -30,7 +30,7 @@ export class PasswordResetManager {
   constructor(private readonly deps: PasswordResetDeps) {}
 
   /** See UserManager.generatePasswordResetToken (registration mails reset links too). */
-  generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
+  generatePasswordResetToken(trx: Queryable, user: User): Promise<string> {
     return this.deps.users.generatePasswordResetToken(trx, user);
   }
 
@@ -116,7 +116,7 @@ export class PasswordResetManager {
    * been them (account pre-hijacking): a Google login linked while the address was unproven
    * would still let its holder in, so it is removed; the owner can link their own again.
    */
-  private async confirmThroughReset(trx: Knex.Transaction, user: User, context?: AuditContext): Promise<void> {
+  private async confirmThroughReset(trx: Queryable, user: User, context?: AuditContext): Promise<void> {
     const { store, logins, audit } = this.deps;
     await store.setEmailConfirmed(trx, user.id);
     await audit.record(trx, { userId: user.id, type: 'EmailConfirmed', detail: { through: 'PasswordReset' }, context });

@@ -1,13 +1,13 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { SecurityCodeSender, SendCodeResult } from './security-code-sender.js';
 import type { TokenStore } from './token-store.js';
-import type { User, UserStore } from './user-store.js';
+import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface PhoneNumberManagerDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   tokens: TokenStore;
   codes: SecurityCodeSender;
@@ -66,7 +66,7 @@ export class PhoneNumberManager {
   }
 
   /** The owner hears of every change of number by email (ASVS 6.3.7). */
-  private notify(trx: Knex.Transaction, user: User, change: 'added' | 'changed' | 'removed') {
+  private notify(trx: Queryable, user: User, change: 'added' | 'changed' | 'removed') {
     return this.deps.outbox.enqueue(trx, {
       channel: 'email',
       recipient: user.email,

@@ -1,5 +1,6 @@
-import type { Knex } from 'knex';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
+import type { Queryable } from '../db/queryable.js';
+import { RateLimitStore } from '../db/stores/rate-limit-store.js';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -15,13 +16,14 @@ export interface RateLimitRule {
 
 /**
  * Fixed-window counters in the `rate_limits` table, so every instance shares them. One atomic
- * upsert counts the hit and returns the new count: parallel requests can never all see
- * "under the limit" (a read-then-write in JavaScript would let them).
+ * upsert counts the hit and returns the new count (RateLimitStore.countHits); the limit
+ * arithmetic is here.
  */
 export class RateLimiter {
   constructor(
-    private readonly knex: Knex,
+    private readonly knex: Queryable,
     private readonly clock: Clock,
+    private readonly store = new RateLimitStore(),
   ) {}
 
   async hit(key: string, rule: RateLimitRule): Promise<RateLimitResult> {
@@ -48,30 +50,22 @@ export class RateLimiter {
     if (!rules.size) return [];
     const keys = [...rules.keys()].sort();
     const now = this.clock();
-    const { rows } = await this.knex.raw(
-      `INSERT INTO rate_limits (key, count, window_start, expires_at) VALUES ${keys.map(() => '(?, 1, ?, ?)').join(', ')}
-       ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN rate_limits.expires_at <= excluded.window_start THEN 1 ELSE rate_limits.count + 1 END,
-         window_start = CASE WHEN rate_limits.expires_at <= excluded.window_start THEN excluded.window_start ELSE rate_limits.window_start END,
-         expires_at = CASE WHEN rate_limits.expires_at <= excluded.window_start THEN excluded.expires_at ELSE rate_limits.expires_at END
-       RETURNING key, count, expires_at`,
-      keys.flatMap((key) => [key, now, new Date(now.getTime() + rules.get(key)!.windowMs)]),
-    );
-    const counted = new Map(
-      (rows as Array<{ key: string; count: number | string; expires_at: Date | string }>).map((row) => [row.key, row]),
+    const counted = await this.store.countHits(
+      this.knex,
+      keys.map((key) => ({ key, windowMs: rules.get(key)!.windowMs })),
+      now,
     );
     return entries.map(([key, rule]) => {
-      const row = counted.get(key)!;
-      const count = Number(row.count);
-      return { allowed: count <= rule.limit, count, resetAt: new Date(row.expires_at) };
+      const { count, expiresAt } = counted.get(key)!;
+      return { allowed: count <= rule.limit, count, resetAt: expiresAt };
     });
   }
 
   async reset(key: string): Promise<void> {
-    await this.knex('rate_limits').where({ key }).delete();
+    await this.store.delete(this.knex, key);
   }
 
   async pruneExpired(): Promise<number> {
-    return this.knex('rate_limits').where('expires_at', '<=', this.clock()).delete();
+    return this.store.deleteExpired(this.knex, this.clock());
   }
 }

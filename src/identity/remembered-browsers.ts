@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import type { Clock } from './clock.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Queryable } from '../db/queryable.js';
+import { RememberedBrowserStore } from '../db/stores/remembered-browser-store.js';
 import { hmac, safeEqual } from './secret-keys.js';
-import type { User } from './user-store.js';
+import type { User } from '../db/stores/user-store.js';
 
 export interface RememberedBrowsersDeps {
-  knex: Knex;
+  knex: Queryable;
   audit: AuditLog;
   clock: Clock;
   /** `keys.rememberBrowser`: its own key, so no other token or cookie can stand in for one. */
@@ -25,6 +26,8 @@ const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
  * another account. Users can see and revoke it.
  */
 export class RememberedBrowsers {
+  private readonly store = new RememberedBrowserStore();
+
   constructor(private readonly deps: RememberedBrowsersDeps) {}
 
   // The user id is part of the hash: a token copied into another user's sign-in finds no row.
@@ -40,19 +43,16 @@ export class RememberedBrowsers {
     await knex.transaction(async (trx) => {
       // One row per browser; rows left from an older stamp are dead anyway.
       if (previousToken && TOKEN_FORMAT.test(previousToken)) {
-        await trx('remembered_browsers')
-          .where({ user_id: user.id, token_hash: this.hash(user.id, previousToken) })
-          .delete();
+        await this.store.delete(trx, user.id, this.hash(user.id, previousToken));
       }
-      await trx('remembered_browsers').where({ user_id: user.id }).whereNot({ security_stamp: user.securityStamp }).delete();
-      await trx('remembered_browsers').insert({
-        user_id: user.id,
-        token_hash: this.hash(user.id, token),
-        security_stamp: user.securityStamp,
-        user_agent: context?.userAgent?.slice(0, 512) ?? null,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: new Date(now.getTime() + ttlMs),
+      await this.store.deleteOtherStamps(trx, user.id, user.securityStamp);
+      await this.store.insert(trx, {
+        userId: user.id,
+        tokenHash: this.hash(user.id, token),
+        securityStamp: user.securityStamp,
+        userAgent: context?.userAgent?.slice(0, 512) ?? null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttlMs),
       });
       await audit.record(trx, { userId: user.id, type: 'BrowserRemembered', context });
     });
@@ -64,40 +64,29 @@ export class RememberedBrowsers {
     if (!token || !TOKEN_FORMAT.test(token)) return false;
     const expected = this.hash(user.id, token);
     // Looked up by a keyed hash of a 256-bit secret: the lookup's timing tells nothing usable.
-    const row = await this.deps
-      .knex('remembered_browsers')
-      .where({ user_id: user.id, token_hash: expected })
-      .where('expires_at', '>', this.deps.clock())
-      .first();
+    const row = await this.store.findUnexpired(this.deps.knex, user.id, expected, this.deps.clock());
     if (!row) return false;
-    return safeEqual(expected, row.token_hash) && safeEqual(user.securityStamp, row.security_stamp);
+    return safeEqual(expected, row.tokenHash) && safeEqual(user.securityStamp, row.securityStamp);
   }
 
   /** Records a sign-in that skipped the code because this browser is remembered. */
   async recordRememberedSignIn(user: User, token: string, method: string, context?: AuditContext): Promise<void> {
     const { knex, audit, clock } = this.deps;
-    await knex('remembered_browsers')
-      .where({ user_id: user.id, token_hash: this.hash(user.id, token) })
-      .update({ last_seen_at: clock() });
+    await this.store.touch(knex, user.id, this.hash(user.id, token), clock());
     await audit.record(knex, { userId: user.id, type: 'SignedIn', detail: { method, rememberedBrowser: true }, context });
   }
 
   /** Deletes remembered browsers that expired or were bound to a stamp the user no longer has. */
   async pruneDead(): Promise<number> {
     const { knex, clock } = this.deps;
-    return knex('remembered_browsers as rb')
-      .where('rb.expires_at', '<=', clock())
-      .orWhereNotExists(knex('users as u').select(knex.raw('1')).whereRaw('u.id = rb.user_id and u.security_stamp = rb.security_stamp'))
-      .delete();
+    return this.store.deleteDead(knex, clock());
   }
 
   async forgetTwoFactorClient(user: User, token: string | undefined, context?: AuditContext): Promise<void> {
     const { knex, audit } = this.deps;
     await knex.transaction(async (trx) => {
       if (!token || !TOKEN_FORMAT.test(token)) return;
-      const forgotten = await trx('remembered_browsers')
-        .where({ user_id: user.id, token_hash: this.hash(user.id, token) })
-        .delete();
+      const forgotten = await this.store.delete(trx, user.id, this.hash(user.id, token));
       // Forgetting a browser that was not remembered changes nothing, and records nothing.
       if (forgotten) await audit.record(trx, { userId: user.id, type: 'BrowserForgotten', context });
     });

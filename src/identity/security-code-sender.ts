@@ -1,16 +1,16 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import type { SendLimits } from '../config-two-factor.js';
 import { emails, sms } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { RateLimiter, RateLimitRule } from './rate-limiter.js';
 import type { TokenPurpose, TokenStore } from './token-store.js';
 import type { CodeDestination } from './two-factor-providers.js';
-import type { User } from './user-store.js';
+import type { User } from '../db/stores/user-store.js';
 
 export interface SecurityCodeSenderDeps {
-  knex: Knex;
+  knex: Queryable;
   tokens: TokenStore;
   outbox: Outbox;
   audit: AuditLog;

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { hmac, safeEqual } from './secret-keys.js';
-import type { Queryable } from './user-store.js';
+import type { Queryable } from '../db/queryable.js';
+import { UserTokenStore } from '../db/stores/user-token-store.js';
 
 export type TokenPurpose = 'EmailConfirmation' | 'ResetPassword' | 'TwoFactor' | 'PhoneNumberVerification';
 
@@ -48,6 +49,7 @@ export class TokenStore {
   constructor(
     private readonly hashKey: Buffer,
     private readonly clock: Clock,
+    private readonly rows = new UserTokenStore(),
   ) {}
 
   private hash(userId: string, purpose: string, target: string | null | undefined, secret: string) {
@@ -57,15 +59,15 @@ export class TokenStore {
   async issue(db: Queryable, input: IssueTokenInput): Promise<string> {
     const secret = input.secret ?? randomUrlToken();
     const now = this.clock();
-    await db('user_tokens').where({ user_id: input.userId, purpose: input.purpose }).whereNull('consumed_at').update({ consumed_at: now });
-    await db('user_tokens').insert({
-      user_id: input.userId,
+    await this.rows.consumeOpen(db, input.userId, input.purpose, now);
+    await this.rows.insert(db, {
+      userId: input.userId,
       purpose: input.purpose,
       target: input.target ?? null,
-      token_hash: this.hash(input.userId, input.purpose, input.target, secret),
-      security_stamp: input.securityStamp,
-      created_at: now,
-      expires_at: new Date(now.getTime() + input.ttlMs),
+      tokenHash: this.hash(input.userId, input.purpose, input.target, secret),
+      securityStamp: input.securityStamp,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + input.ttlMs),
     });
     return secret;
   }
@@ -76,39 +78,23 @@ export class TokenStore {
    * parallel uses of one token only one wins.
    */
   async consume(db: Queryable, input: ConsumeTokenInput): Promise<boolean> {
-    const row = await db('user_tokens')
-      .where({ user_id: input.userId, purpose: input.purpose })
-      .whereNull('consumed_at')
-      .where('expires_at', '>', this.clock())
-      .orderBy('created_at', 'desc')
-      .first();
+    const row = await this.rows.findNewestOpen(db, input.userId, input.purpose, this.clock());
     if (!row) return false;
-    if (input.maxAttempts !== undefined && !(await this.countAttempt(db, row.id, input.maxAttempts))) return false;
+    if (input.maxAttempts !== undefined && !(await this.rows.countAttempt(db, row.id, input.maxAttempts))) return false;
     const expected = this.hash(input.userId, input.purpose, input.target, input.secret);
-    const matches = safeEqual(expected, row.token_hash);
-    const stampMatches = safeEqual(input.securityStamp, row.security_stamp);
+    const matches = safeEqual(expected, row.tokenHash);
+    const stampMatches = safeEqual(input.securityStamp, row.securityStamp);
     if (!matches || !stampMatches) return false;
-    const used = await db('user_tokens').where({ id: row.id }).whereNull('consumed_at').update({ consumed_at: this.clock() });
-    return used === 1;
-  }
-
-  private async countAttempt(db: Queryable, id: string, maxAttempts: number): Promise<boolean> {
-    const counted = await db('user_tokens')
-      .where({ id })
-      .whereNull('consumed_at')
-      .where('attempts', '<', maxAttempts)
-      .increment('attempts', 1)
-      .returning('id');
-    return counted.length === 1;
+    return this.rows.consume(db, row.id, this.clock());
   }
 
   /** Deletes tokens past their expiry: used or not, nothing can accept them any more. */
   async pruneExpired(db: Queryable): Promise<number> {
-    return db('user_tokens').where('expires_at', '<=', this.clock()).delete();
+    return this.rows.deleteExpired(db, this.clock());
   }
 
   /** Voids every outstanding token of a purpose (e.g. the sign-in codes of a locked account). */
   async revoke(db: Queryable, userId: string, purpose: TokenPurpose): Promise<number> {
-    return db('user_tokens').where({ user_id: userId, purpose }).whereNull('consumed_at').update({ consumed_at: this.clock() });
+    return this.rows.consumeOpen(db, userId, purpose, this.clock());
   }
 }

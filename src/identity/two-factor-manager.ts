@@ -1,12 +1,12 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import { getValidTwoFactorProviders } from './two-factor-providers.js';
-import type { User, UserStore } from './user-store.js';
+import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface TwoFactorManagerDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   audit: AuditLog;
   outbox: Outbox;

@@ -1,4 +1,4 @@
-import type { User } from './user-store.js';
+import type { User } from '../db/stores/user-store.js';
 
 /** The seed's provider names: they are what the Send Code page offers and the forms post. */
 const PHONE_CODE = 'Phone Code';

@@ -1,15 +1,15 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
-import type { AuditContext, AuditLog } from './audit-log.js';
-import type { Clock } from './clock.js';
+import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
+import type { Clock } from '../clock.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword, type PasswordPolicyOptions } from './password-policy.js';
 import type { TokenPurpose, TokenStore } from './token-store.js';
-import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
+import { DuplicateEmailError, type User, type UserStore } from '../db/stores/user-store.js';
 
 export interface UserManagerDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   tokens: TokenStore;
   hasher: PasswordHasher;
@@ -109,7 +109,7 @@ export class UserManager {
    * (account pre-hijacking), so its address gets both ways to claim it: confirm it as it is,
    * or set a password of its own (which confirms it and shuts out whoever made it).
    */
-  private async tellOwnerAboutRegistration(trx: Knex.Transaction, existing: User): Promise<void> {
+  private async tellOwnerAboutRegistration(trx: Queryable, existing: User): Promise<void> {
     const recipient = { channel: 'email' as const, recipient: existing.email, userId: existing.id };
     if (existing.emailConfirmed) {
       const mail = emails.alreadyRegistered(this.link('/account/login', {}), this.link('/account/forgot-password', {}));
@@ -133,11 +133,11 @@ export class UserManager {
     await this.deps.outbox.enqueue(trx, { ...recipient, ...mail, secret, secretTtlMs, purpose: 'UnconfirmedAccountNotice' });
   }
 
-  generateEmailConfirmationToken(trx: Knex.Transaction, user: User): Promise<string> {
+  generateEmailConfirmationToken(trx: Queryable, user: User): Promise<string> {
     return this.issueAddressToken(trx, user, 'EmailConfirmation', this.deps.emailTokenTtlMs);
   }
 
-  generatePasswordResetToken(trx: Knex.Transaction, user: User): Promise<string> {
+  generatePasswordResetToken(trx: Queryable, user: User): Promise<string> {
     return this.issueAddressToken(trx, user, 'ResetPassword', this.deps.resetTokenTtlMs);
   }
 
@@ -145,11 +145,11 @@ export class UserManager {
    * A single-use token bound to the user, the purpose and the address, issued under the current
    * stamp: any later credential change voids it, and a newer request replaces it.
    */
-  private issueAddressToken(trx: Knex.Transaction, user: User, purpose: TokenPurpose, ttlMs: number): Promise<string> {
+  private issueAddressToken(trx: Queryable, user: User, purpose: TokenPurpose, ttlMs: number): Promise<string> {
     return this.deps.tokens.issue(trx, { userId: user.id, purpose, target: user.email, securityStamp: user.securityStamp, ttlMs });
   }
 
-  async issueConfirmationLink(trx: Knex.Transaction, user: User): Promise<string> {
+  async issueConfirmationLink(trx: Queryable, user: User): Promise<string> {
     const code = await this.generateEmailConfirmationToken(trx, user);
     const link = this.link('/account/confirm-email', { userId: user.id, code });
     const mail = emails.confirmAccount(link);

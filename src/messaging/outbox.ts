@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Clock } from '../identity/clock.js';
-import type { Queryable } from '../identity/user-store.js';
+import type { Clock } from '../clock.js';
+import type { Queryable } from '../db/queryable.js';
+import { OutboxStore, type OutboxRow, type OutboxStatus } from '../db/stores/outbox-store.js';
 import { DeliveryError, type EmailSender, type SmsSender } from './types.js';
 
 interface OutboxMessageBase {
@@ -28,36 +28,8 @@ export type OutboxMessage = OutboxMessageBase &
       }
   );
 
-/**
- * Why a row no longer holds its secret. A delivered row keeps the seed's plain "[redacted]";
- * the others say why, for whoever reads the outbox later (docs/outbox.md).
- */
-type RedactionReason = 'delivered' | 'expired' | 'gave up' | 'superseded';
-
-const redactionMarker = (reason: RedactionReason) => (reason === 'delivered' ? '[redacted]' : `[redacted: ${reason}]`);
-
-/**
- * The one way a row lets go of its secret: every occurrence of it, in every column that can
- * hold it (subject, body, and the provider's error text, which may echo the message), is
- * replaced by the marker, and the secret column itself is cleared. Postgres evaluates every
- * right-hand side on the old row, so `secret` inside `replace` is still the secret; a row
- * without one keeps its text. `error` is the error text to store in the same statement
- * (redacted too), if it changes.
- */
-function redactSecret(db: Queryable, reason: RedactionReason, error?: string) {
-  const marker = redactionMarker(reason);
-  const replaced = (value: Knex.Raw) => db.raw('CASE WHEN secret IS NULL THEN ? ELSE replace(?, secret, ?) END', [value, value, marker]);
-  return {
-    subject: replaced(db.raw('??', ['subject'])),
-    body: replaced(db.raw('??', ['body'])),
-    error: replaced(error === undefined ? db.raw('??', ['error']) : db.raw('?::text', [error])),
-    secret: null,
-    secret_expires_at: null,
-  };
-}
-
 export interface OutboxOptions {
-  knex: Knex;
+  knex: Queryable;
   emailSender?: EmailSender;
   smsSender?: SmsSender;
   logger: Logger;
@@ -70,8 +42,6 @@ export interface OutboxOptions {
 
 const BATCH = 10;
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'recorded' | 'failed';
-
 /**
  * Every email and SMS is written here in the same transaction as the change that causes it,
  * and delivered after the response by `deliverDue`. A provider outage delays mail, never loses
@@ -79,21 +49,11 @@ export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'recorded' | 'failed
  * instances never send one message twice. Without a provider the row is only recorded: that
  * is demo mode, where the page shows the code.
  */
-/** The columns of a claimed `outbox` row that delivery reads. */
-interface OutboxRow {
-  id: number;
-  attempts: number | string;
-  channel: 'email' | 'sms';
-  recipient: string;
-  subject: string | null;
-  body: string;
-  provider: string | null;
-}
-
 export class Outbox {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly store = new OutboxStore();
 
   constructor(private readonly options: OutboxOptions) {}
 
@@ -110,22 +70,19 @@ export class Outbox {
     if (message.secret !== undefined && (!message.secret || !(message.secretTtlMs > 0))) {
       throw new Error('an outbox secret needs a non-empty value and a positive secretTtlMs');
     }
-    const [row] = await db('outbox')
-      .insert({
-        channel: message.channel,
-        recipient: message.recipient,
-        subject: message.subject ?? null,
-        body: message.body,
-        secret: message.secret ?? null,
-        secret_expires_at: message.secret ? new Date(now.getTime() + message.secretTtlMs) : null,
-        user_id: message.userId ?? null,
-        purpose: message.purpose ?? null,
-        provider,
-        status: provider === 'outbox' ? 'recorded' : 'pending',
-        next_attempt_at: now,
-      })
-      .returning('id');
-    return Number(row.id);
+    return this.store.insert(db, {
+      channel: message.channel,
+      recipient: message.recipient,
+      subject: message.subject ?? null,
+      body: message.body,
+      secret: message.secret ?? null,
+      secretExpiresAt: message.secret ? new Date(now.getTime() + message.secretTtlMs) : null,
+      userId: message.userId ?? null,
+      purpose: message.purpose ?? null,
+      provider,
+      status: provider === 'outbox' ? 'recorded' : 'pending',
+      nextAttemptAt: now,
+    });
   }
 
   /** Starts delivery in the background (call after the transaction commits). */
@@ -168,23 +125,7 @@ export class Outbox {
     const now = clock();
     // A row left 'sending' by a crashed instance becomes due again after a generous lease.
     const lease = new Date(now.getTime() + timeoutMs * 3);
-    const claimed = await knex.transaction(async (trx) => {
-      const rows = await trx('outbox')
-        .whereIn('status', ['pending', 'sending'])
-        .where('next_attempt_at', '<=', now)
-        .orderBy('id')
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked();
-      if (rows.length === 0) return [];
-      await trx('outbox')
-        .whereIn(
-          'id',
-          rows.map((r) => r.id),
-        )
-        .update({ status: 'sending', attempts: trx.raw('attempts + 1'), next_attempt_at: lease });
-      return rows;
-    });
+    const claimed = await this.store.claimDue(knex, now, BATCH, lease);
     for (const row of claimed) {
       if (await this.renewClaim(row)) await this.deliver(row);
     }
@@ -199,11 +140,7 @@ export class Outbox {
    */
   private async renewClaim(row: OutboxRow): Promise<boolean> {
     const { knex, clock, timeoutMs } = this.options;
-    const renewed = await knex('outbox')
-      .where({ id: row.id, status: 'sending', attempts: Number(row.attempts) + 1 })
-      .update({ next_attempt_at: new Date(clock().getTime() + timeoutMs * 3) })
-      .returning('id');
-    return renewed.length === 1;
+    return this.store.renewClaim(knex, row.id, Number(row.attempts) + 1, new Date(clock().getTime() + timeoutMs * 3));
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -218,9 +155,7 @@ export class Outbox {
         if (!smsSender) throw new DeliveryError('no SMS provider configured', false);
         await smsSender.send({ to: row.recipient, body: row.body });
       }
-      await knex('outbox')
-        .where({ id: row.id, attempts })
-        .update({ ...redactSecret(knex, 'delivered'), status: 'sent', sent_at: clock(), error: null });
+      await this.store.markSent(knex, row.id, attempts, clock());
     } catch (err) {
       const retryable = !(err instanceof DeliveryError) || err.retryable;
       const giveUp = !retryable || attempts >= (this.options.maxAttempts ?? 5);
@@ -228,14 +163,8 @@ export class Outbox {
       const delay = Math.min(2 ** attempts * 1000, 300_000);
       logger.warn({ outboxId: row.id, provider: row.provider, attempts, err: String(err) }, 'delivery failed');
       const error = String((err as Error).message ?? err).slice(0, 500);
-      await knex('outbox')
-        .where({ id: row.id, attempts })
-        .update({
-          // A row that gives up is never sent: its secret is of no more use to anyone.
-          ...(giveUp ? redactSecret(knex, 'gave up', error) : { error }),
-          status: giveUp ? 'failed' : 'pending',
-          next_attempt_at: new Date(clock().getTime() + delay),
-        });
+      // A row that gives up is never sent: the store lets go of its secret too.
+      await this.store.markAttemptFailed(knex, row.id, attempts, { error, giveUp, nextAttemptAt: new Date(clock().getTime() + delay) });
     }
   }
 
@@ -273,19 +202,11 @@ export class Outbox {
   private async claim(id: number): Promise<OutboxRow | undefined> {
     const { knex, clock, timeoutMs } = this.options;
     const lease = new Date(clock().getTime() + timeoutMs * 3);
-    return knex.transaction(async (trx) => {
-      const row = await trx('outbox').where({ id, status: 'pending' }).forUpdate().skipLocked().first();
-      if (!row) return undefined;
-      await trx('outbox')
-        .where({ id })
-        .update({ status: 'sending', attempts: trx.raw('attempts + 1'), next_attempt_at: lease });
-      return row;
-    });
+    return this.store.claimPending(knex, id, lease);
   }
 
   private async statusOf(id: number): Promise<OutboxStatus> {
-    const row = await this.options.knex('outbox').where({ id }).first('status');
-    return row?.status ?? 'failed';
+    return (await this.store.statusOf(this.options.knex, id)) ?? 'failed';
   }
 
   /**
@@ -293,9 +214,7 @@ export class Outbox {
    * one replaced): retrying would only deliver a code that no longer works.
    */
   async supersede(db: Queryable, userId: string, purpose: string): Promise<number> {
-    return db('outbox')
-      .where({ user_id: userId, purpose, status: 'pending' })
-      .update({ ...redactSecret(db, 'superseded'), status: 'failed', error: 'superseded by a newer message' });
+    return this.store.supersede(db, userId, purpose);
   }
 
   /**
@@ -306,10 +225,7 @@ export class Outbox {
    */
   async redactExpired(): Promise<number> {
     const { knex, clock } = this.options;
-    const now = clock();
-    const expired = () => knex('outbox').whereNotNull('secret').where('secret_expires_at', '<=', now);
-    await expired().where({ status: 'pending' }).update({ status: 'failed', error: 'expired before it could be delivered' });
-    return expired().update(redactSecret(knex, 'expired'));
+    return this.store.redactExpired(knex, clock());
   }
 
   /**
@@ -318,16 +234,11 @@ export class Outbox {
    */
   async pruneDone(): Promise<number> {
     const { knex, clock, retentionMs = 30 * 86_400_000 } = this.options;
-    return knex('outbox')
-      .whereIn('status', ['sent', 'recorded', 'failed'])
-      .where('created_at', '<=', new Date(clock().getTime() - retentionMs))
-      .delete();
+    return this.store.deleteDoneCreatedBefore(knex, new Date(clock().getTime() - retentionMs));
   }
 
   /** The newest message to a recipient (demo pages and tests read codes and links here). */
   async latest(db: Queryable, recipient: string, purpose?: string) {
-    const query = db('outbox').where({ recipient }).orderBy('id', 'desc');
-    if (purpose) query.where({ purpose });
-    return query.first();
+    return this.store.latest(db, recipient, purpose);
   }
 }

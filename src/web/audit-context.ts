@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { AuditContext } from '../identity/audit-log.js';
+import type { AuditContext } from '../db/stores/audit-log.js';
 
 /**
  * Where a request came from, for the audit rows it causes. Shared by controllers and

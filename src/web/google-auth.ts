@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
 import google from 'passport-google-oauth20';
 import type { GoogleConfig } from '../config.js';
-import type { Clock } from '../identity/clock.js';
+import type { Clock } from '../clock.js';
 import type { ExternalLoginInfo } from '../identity/external-logins.js';
 import { randomUrlToken } from '../identity/token-store.js';
 import { safeEqual } from '../identity/secret-keys.js';

@@ -1,9 +1,10 @@
 import type { Request } from 'express';
 import session from 'express-session';
-import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
 import type { RowsQuery } from '../db/database.js';
-import type { Clock } from '../identity/clock.js';
-import { toUser, type User } from '../identity/user-store.js';
+import type { Queryable } from '../db/queryable.js';
+import { SessionStore } from '../db/stores/session-store.js';
+import type { User } from '../db/stores/user-store.js';
 import { sessionExpiry, type SessionLifetimes } from './session-lifetime.js';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
@@ -22,22 +23,10 @@ export interface SessionAccount {
 const ACCOUNT = Symbol('session account');
 
 /**
- * Every signed-in request needs its session and a fresh copy of its user (the security stamp
- * check), and Manage shows the count of external logins: one round trip instead of three.
- * Each query cost about 0.15 ms of app CPU and as much of Postgres CPU (`npm run bench`).
- * The user comes as one JSON column: the driver describes and parses 4 columns, not 20.
- */
-const SESSION_WITH_ACCOUNT = `
-  select s.data as session_data, s.user_id as session_user_id, row_to_json(u) as account_user,
-         (select count(*)::int from user_logins l where l.user_id = s.user_id) as external_login_count
-    from sessions s left join users u on u.id = s.user_id
-   where s.sid = ? and s.expires > ?`;
-
-/**
- * express-session store on the `sessions` table through knex, so it works on PGlite and on
- * Postgres alike (connect-pg-simple's multi-statement SQL does not run on PGlite). The
- * session's user id is kept in its own column, so all sessions of an account can be listed
- * and ended.
+ * express-session store on the `sessions` table, its SQL in SessionStore (src/db/stores/), so
+ * it works on PGlite and on Postgres alike (connect-pg-simple's multi-statement SQL does not
+ * run on PGlite). The session's user id is kept in its own column, so all sessions of an
+ * account can be listed and ended.
  *
  * express-session touches the session at the end of every request that did not change it.
  * Writing the new expiry each time made every page view a third query and a committed UPDATE
@@ -50,12 +39,13 @@ export class KnexSessionStore extends session.Store {
   /** sid → when this process last wrote that session, and what (only the last `touchAfterMs`). */
   private readonly written = new Map<string, { at: number; data?: string }>();
   private lastForget = 0;
-  /** The account each request's session was loaded with (see SESSION_WITH_ACCOUNT). */
+  /** The account each request's session was loaded with (SessionStore.findUnexpiredWithAccount). */
   private readonly accounts = new WeakMap<Request, SessionAccount>();
+  private readonly store = new SessionStore();
 
   constructor(
-    private readonly knex: Knex,
-    /** The database's fast path for SESSION_WITH_ACCOUNT, run on every request. */
+    private readonly knex: Queryable,
+    /** The database's fast path for the session query, run on every request. */
     private readonly rows: RowsQuery,
     private readonly clock: Clock,
     private readonly lifetimes: SessionLifetimes,
@@ -89,20 +79,17 @@ export class KnexSessionStore extends session.Store {
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     const now = this.clock();
-    this.rows(SESSION_WITH_ACCOUNT, [sid, now])
-      .then(async ([row]) => {
-        if (row) {
-          const data = typeof row.session_data === 'string' ? JSON.parse(row.session_data) : row.session_data;
+    this.store
+      .findUnexpiredWithAccount(this.rows, sid, now)
+      .then(async (found) => {
+        if (found) {
+          const data = found.data as unknown as session.SessionData;
           // Read back, maybe as another instance left it: the next write must not be skipped
           // for matching what this process wrote before (see `set`).
           const last = this.written.get(sid);
           if (last) last.data = undefined;
-          if (row.session_user_id) {
-            const account: SessionAccount = {
-              userId: row.session_user_id as string,
-              user: row.account_user ? toUser(row.account_user as Record<string, unknown>) : undefined,
-              externalLoginCount: Number(row.external_login_count),
-            };
+          if (found.userId) {
+            const account: SessionAccount = { userId: found.userId, user: found.user, externalLoginCount: found.externalLoginCount };
             Object.defineProperty(data, ACCOUNT, { value: account, enumerable: false });
           }
           return data;
@@ -110,7 +97,7 @@ export class KnexSessionStore extends session.Store {
         // A session that timed out is over: its row (user id, stamp) goes now, when its cookie
         // comes back, not at the next sweep. Only a validly signed cookie gets this far.
         this.written.delete(sid);
-        await this.knex('sessions').where({ sid }).where('expires', '<=', now).delete();
+        await this.store.deleteIfExpired(this.knex, sid, now);
         return null;
       })
       .then((data) => callback(null, data), callback);
@@ -134,46 +121,35 @@ export class KnexSessionStore extends session.Store {
     // session as saved). The same data this process wrote moments ago, with no read of the
     // session since, is not written again.
     if (this.writtenRecently(sid) && this.written.get(sid)!.data === data) return void callback?.();
-    const row = { sid, user_id: sess.userId ?? null, data, expires: this.expiresFor(sess) };
-    this.knex('sessions')
-      .insert(row)
-      .onConflict('sid')
-      .merge(['user_id', 'data', 'expires'])
-      .then(
-        () => {
-          this.rememberWrite(sid, data);
-          callback?.();
-        },
-        (err) => callback?.(err),
-      );
+    this.store.upsert(this.knex, { sid, userId: sess.userId ?? null, data, expires: this.expiresFor(sess) }).then(
+      () => {
+        this.rememberWrite(sid, data);
+        callback?.();
+      },
+      (err) => callback?.(err),
+    );
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: Callback): void {
     if (this.writtenRecently(sid)) return void callback?.();
-    this.knex('sessions')
-      .where({ sid })
-      .update({ expires: this.expiresFor(sess) })
-      .then(
-        () => {
-          this.rememberWrite(sid);
-          callback?.();
-        },
-        (err) => callback?.(err),
-      );
+    this.store.setExpiry(this.knex, sid, this.expiresFor(sess)).then(
+      () => {
+        this.rememberWrite(sid);
+        callback?.();
+      },
+      (err) => callback?.(err),
+    );
   }
 
   override destroy(sid: string, callback?: Callback): void {
     this.written.delete(sid);
-    this.knex('sessions')
-      .where({ sid })
-      .delete()
-      .then(
-        () => callback?.(),
-        (err) => callback?.(err),
-      );
+    this.store.delete(this.knex, sid).then(
+      () => callback?.(),
+      (err) => callback?.(err),
+    );
   }
 
   async pruneExpired(): Promise<number> {
-    return this.knex('sessions').where('expires', '<=', this.clock()).delete();
+    return this.store.deleteExpired(this.knex, this.clock());
   }
 }

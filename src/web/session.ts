@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { safeEqual } from '../identity/secret-keys.js';
-import type { User } from '../identity/user-store.js';
+import type { User } from '../db/stores/user-store.js';
 import { dropVisitorCsrfToken } from './middleware/csrf.js';
 
 const promisify = (fn: (cb: (err?: unknown) => void) => void) =>

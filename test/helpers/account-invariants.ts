@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { newSecurityStamp } from '../../src/identity/user-store.js';
+import { newSecurityStamp } from '../../src/db/stores/user-store.js';
 
 const STAMP_LENGTH = newSecurityStamp().length;
 

@@ -1,10 +1,10 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../../db/queryable.js';
 import { emails } from '../../messages.js';
 import type { Outbox } from '../../messaging/outbox.js';
-import type { AuditContext, AuditLog } from '../audit-log.js';
-import type { Clock } from '../clock.js';
+import type { AuditContext, AuditLog } from '../../db/stores/audit-log.js';
+import type { Clock } from '../../clock.js';
 import type { TokenStore } from '../token-store.js';
-import type { User, UserStore } from '../user-store.js';
+import type { User, UserStore } from '../../db/stores/user-store.js';
 
 /**
  * The one lockout rule: an account is locked while its lockout end lies ahead, whatever the
@@ -19,7 +19,7 @@ export function isLockedOut(user: Pick<User, 'lockoutEnd'>, now: Date): boolean 
 const NOTICE_AT_LOCKOUT = 2;
 
 export interface CodeLockoutDeps {
-  knex: Knex;
+  knex: Queryable;
   store: UserStore;
   tokens: TokenStore;
   audit: AuditLog;

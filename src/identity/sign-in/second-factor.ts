@@ -1,9 +1,9 @@
-import type { Knex } from 'knex';
-import type { AuditContext } from '../audit-log.js';
+import type { Queryable } from '../../db/queryable.js';
+import type { AuditContext } from '../../db/stores/audit-log.js';
 import type { SecurityCodeSender, SendCodeResult } from '../security-code-sender.js';
 import type { TokenStore } from '../token-store.js';
 import { destinationFor, type TwoFactorProvider } from '../two-factor-providers.js';
-import type { User } from '../user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 
 /**
  * A second factor, as the sign-in conversation sees it. SMS and email codes are generated,
@@ -25,7 +25,7 @@ export interface SecondFactor {
 }
 
 export interface CodeFactorDeps {
-  knex: Knex;
+  knex: Queryable;
   tokens: TokenStore;
   codes: SecurityCodeSender;
 }

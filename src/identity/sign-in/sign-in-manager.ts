@@ -1,20 +1,20 @@
-import type { Knex } from 'knex';
-import type { AuditContext, AuditLog } from '../audit-log.js';
-import type { Clock } from '../clock.js';
+import type { Queryable } from '../../db/queryable.js';
+import type { AuditContext, AuditLog } from '../../db/stores/audit-log.js';
+import type { Clock } from '../../clock.js';
 import type { ExternalLoginManager } from '../external-logins.js';
 import type { RememberedBrowsers } from '../remembered-browsers.js';
 import { safeEqual } from '../secret-keys.js';
 import type { SendCodeResult } from '../security-code-sender.js';
-import type { UserLoginInfo } from '../user-login-store.js';
+import type { UserLoginInfo } from '../../db/stores/user-login-store.js';
 import type { UserManager } from '../user-manager.js';
-import type { User, UserStore } from '../user-store.js';
+import type { User, UserStore } from '../../db/stores/user-store.js';
 import { isLockedOut, type CodeLockout } from './lockout.js';
 import { isPendingFresh, type PendingSignIn } from './pending-sign-in.js';
 import type { SecondFactor } from './second-factor.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 
 export interface SignInManagerDeps {
-  knex: Knex;
+  knex: Queryable;
   clock: Clock;
   users: UserManager;
   store: UserStore;

@@ -1,17 +1,17 @@
-import type { Knex } from 'knex';
+import type { Queryable } from '../../db/queryable.js';
 import { limitKeysFor } from '../account-limit-keys.js';
-import type { AuditContext, AuditLog } from '../audit-log.js';
+import type { AuditContext, AuditLog } from '../../db/stores/audit-log.js';
 import { emailLimitKey } from '../email-address.js';
 import type { RateLimiter, RateLimitRule } from '../rate-limiter.js';
 import { hmac, safeEqual } from '../secret-keys.js';
 import { randomUrlToken } from '../token-store.js';
-import type { User } from '../user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 
 /** `nonce.signature`, both base64url. */
 const DEVICE_TOKEN_FORMAT = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,128}$/;
 
 export interface SignInThrottleDeps {
-  knex: Knex;
+  knex: Queryable;
   rateLimiter: RateLimiter;
   audit: AuditLog;
   /** `keys.tokenHash`: limiter keys and device tokens are keyed hashes, so no address is stored. */

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../../config.js';
-import type { Clock } from '../../identity/clock.js';
+import type { Clock } from '../../clock.js';
 import type { ExternalLoginInfo, ExternalLoginManager } from '../../identity/external-logins.js';
 import type { RateLimiter } from '../../identity/rate-limiter.js';
 import type { SecretKeys } from '../../identity/secret-keys.js';

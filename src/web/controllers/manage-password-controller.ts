@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
-import type { User } from '../../identity/user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 import { field, type FieldErrors } from '../forms.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { reissueSession } from '../session.js';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { formatPhoneNumber, parsePhoneNumber } from '../../identity/phone-number.js';
-import type { User } from '../../identity/user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import type { RouteOptions } from '../route-options.js';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../../config.js';
 import { accountLimitKeys } from '../../identity/account-limit-keys.js';
-import type { Clock } from '../../identity/clock.js';
+import type { Clock } from '../../clock.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import type { ExternalLoginManager } from '../../identity/external-logins.js';
 import type { RateLimiter, RateLimitResult } from '../../identity/rate-limiter.js';

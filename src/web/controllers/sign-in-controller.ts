@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../../config.js';
-import type { Clock } from '../../identity/clock.js';
+import type { Clock } from '../../clock.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
 import { pageMessages } from '../../messages.js';

@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../../config.js';
-import type { Clock } from '../../identity/clock.js';
+import type { Clock } from '../../clock.js';
 import type { PendingSignIn } from '../../identity/sign-in/pending-sign-in.js';
 import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
-import type { User } from '../../identity/user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 import { pageMessages, twoFactorMessages } from '../../messages.js';
 import { auditContext } from '../audit-context.js';
 import { checkbox, field, type FieldErrors } from '../forms.js';

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Clock } from '../../identity/clock.js';
+import type { Clock } from '../../clock.js';
 import { safeEqual } from '../../identity/secret-keys.js';
-import type { User } from '../../identity/user-store.js';
+import type { User } from '../../db/stores/user-store.js';
 import type { UserManager } from '../../identity/user-manager.js';
 import { destroySession } from '../session.js';
 import { absoluteEnd, type SessionLifetimes } from '../session-lifetime.js';

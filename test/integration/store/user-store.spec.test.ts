@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RateLimiter } from '../../../src/identity/rate-limiter.js';
 import { TokenStore, type TokenPurpose } from '../../../src/identity/token-store.js';
-import { DuplicateEmailError, UserStore, type User } from '../../../src/identity/user-store.js';
+import { DuplicateEmailError, UserStore, type User } from '../../../src/db/stores/user-store.js';
 import { createTestClock } from '../../helpers/setup.js';
 import { openTestDatabase, type TestDatabase } from '../../helpers/test-databases.js';
 

@@ -1,5 +1,5 @@
 import { assertType, describe, expectTypeOf, it } from 'vitest';
-import type { AuditEvent, AuditEventType } from '../../../src/identity/audit-log.js';
+import type { AuditEvent, AuditEventType } from '../../../src/db/stores/audit-log.js';
 
 // These checks run in `tsc --noEmit -p .` (test/ is in tsconfig's include): if AuditEventType
 // were open again, the `@ts-expect-error` lines would no longer be errors and tsc would fail.

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Queryable } from '../queryable.js';
 
 export interface User {
   id: string;
@@ -27,9 +27,6 @@ export interface NewUser {
   emailConfirmed?: boolean;
   lockoutEnabled?: boolean;
 }
-
-/** Anything that runs queries: the database or a transaction on it. */
-export type Queryable = Knex | Knex.Transaction;
 
 export class DuplicateEmailError extends Error {
   constructor() {
@@ -98,6 +95,15 @@ export class UserStore {
   async findByEmail(db: Queryable, email: string): Promise<User | undefined> {
     const row = await db('users').where({ email }).first();
     return row ? toUser(row) : undefined;
+  }
+
+  /**
+   * Locks the user's row until the transaction ends and returns its password hash: a check
+   * like "one more way in is left" then holds until the change it guards commits.
+   */
+  async findPasswordHashForUpdate(db: Queryable, id: string): Promise<{ passwordHash: string | null } | undefined> {
+    const row = await db('users').where({ id }).forUpdate().first('password_hash');
+    return row ? { passwordHash: (row.password_hash as string | null) ?? null } : undefined;
   }
 
   async list(db: Queryable, options: { limit?: number; offset?: number } = {}): Promise<User[]> {

@@ -1,4 +1,4 @@
-import type { Queryable } from './user-store.js';
+import type { Queryable } from '../queryable.js';
 
 /** One external login (ASP.NET Identity's UserLoginInfo): a provider's key for one of our users. */
 export interface UserLoginInfo {

@@ -1,4 +1,4 @@
-import type { Queryable } from './user-store.js';
+import type { Queryable } from '../queryable.js';
 
 /**
  * Every event type written to `audit_events`, and no other: a new event needs a name here first, so
