@@ -149,8 +149,9 @@ const QUERY_TIMEOUT_MS = 10_000;
  * connection whose query timed out is closed, never reused: the server may still be running
  * that query inside a transaction, and the next request must not land in it.
  */
+type Connection = pg.Client & { __knexUid: string };
+
 function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): { knex: Knex; rows: RowsQuery } {
-  type Connection = pg.Client & { __knexUid: string };
   const open = new Map<string, Connection>();
   /** Connections never to be handed out again: a query timed out, or their plans went stale. */
   const retired = new WeakSet<Connection>();
@@ -182,8 +183,13 @@ function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): {
   };
   db.on('query-error', (err: Error, query: { __knexUid?: string }) => disposeIfTimedOut(err, open.get(query.__knexUid ?? '')));
 
+  return { knex: db, rows: createRowsQuery(db, disposeIfTimedOut) };
+}
+
+/** Plain queries on a pooled connection, past knex's builder (the per-request session read). */
+function createRowsQuery(db: Knex, disposeIfTimedOut: (err: Error, connection: Connection) => void): RowsQuery {
   const numbered = new Map<string, string>();
-  const rows: RowsQuery = async (sql, bindings) => {
+  return async (sql, bindings) => {
     let text = numbered.get(sql);
     if (!text) {
       let n = 0;
@@ -200,7 +206,6 @@ function openPostgres(url: string, poolMax: number, log?: Knex.Config['log']): {
       db.client.releaseConnection(connection);
     }
   };
-  return { knex: db, rows };
 }
 
 async function openPGlite(dataDir: string, loadDataDir?: Blob, log?: Knex.Config['log']): Promise<Database> {

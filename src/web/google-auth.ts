@@ -109,22 +109,25 @@ export function createGoogleAuth(config: GoogleConfig | undefined, appBaseUrl: s
     challenge(req, res, next, intent) {
       runner.authenticate('google', { session: false, state: intent } as never)(req, res, next);
     },
-    callback(req, res) {
-      // Without a code or an error passport would start a new authorization: refuse instead.
-      if (typeof req.query.code !== 'string' && typeof req.query.error !== 'string') {
-        delete req.session.externalAuth;
-        return Promise.resolve({ ok: false, reason: 'NoCode' });
-      }
-      return new Promise((resolve) => {
-        const finish = (err: unknown, login: unknown, info: unknown) => {
-          delete req.session.externalAuth;
-          const state = (info as { state?: ExternalAuthIntent } | undefined)?.state;
-          if (err) return resolve({ ok: false, reason: (err as Error).name || 'Error' });
-          if (!login || !state) return resolve({ ok: false, reason: (info as { message?: string })?.message ?? 'Denied' });
-          resolve({ ok: true, login: login as ExternalLoginInfo, intent: state });
-        };
-        runner.authenticate('google', { session: false }, finish)(req, res, (err: unknown) => finish(err, false, undefined));
-      });
-    },
+    callback: (req, res) => googleCallback(runner, req, res),
   };
+}
+
+/** Finishes the round trip: the provider's answer, checked by passport, as an outcome. */
+function googleCallback(runner: passport.Authenticator, req: Request, res: Response): Promise<ExternalAuthOutcome> {
+  // Without a code or an error passport would start a new authorization: refuse instead.
+  if (typeof req.query.code !== 'string' && typeof req.query.error !== 'string') {
+    delete req.session.externalAuth;
+    return Promise.resolve({ ok: false, reason: 'NoCode' });
+  }
+  return new Promise((resolve) => {
+    const finish = (err: unknown, login: unknown, info: unknown) => {
+      delete req.session.externalAuth;
+      const state = (info as { state?: ExternalAuthIntent } | undefined)?.state;
+      if (err) return resolve({ ok: false, reason: (err as Error).name || 'Error' });
+      if (!login || !state) return resolve({ ok: false, reason: (info as { message?: string })?.message ?? 'Denied' });
+      resolve({ ok: true, login: login as ExternalLoginInfo, intent: state });
+    };
+    runner.authenticate('google', { session: false }, finish)(req, res, (err: unknown) => finish(err, false, undefined));
+  });
 }

@@ -57,25 +57,6 @@ export function createCsrfProtection(options: CsrfOptions) {
 
   const visitorToken = (value: string) => hmac(key, 'csrf-visitor', value).toString('base64url');
 
-  function tokenFromRequest(req: Request): string | undefined {
-    const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
-    if (typeof fromBody === 'string') return fromBody;
-    const fromHeader = req.get('x-csrf-token');
-    return typeof fromHeader === 'string' ? fromHeader : undefined;
-  }
-
-  /** Defence in depth: a browser that says the request is cross-site is refused outright. */
-  function isCrossSite(req: Request): boolean {
-    const fetchSite = req.get('sec-fetch-site');
-    if (fetchSite === 'cross-site') return true;
-    const origin = req.get('origin');
-    // Under `Referrer-Policy: no-referrer` Chrome sends `Origin: null` even on same-origin form
-    // posts; its Sec-Fetch-Site header then says where the post really came from.
-    if (!origin || origin === 'null') return origin === 'null' && fetchSite !== 'same-origin';
-    const host = req.get('host');
-    return origin !== appOrigin && !(host && (origin === `http://${host}` || origin === `https://${host}`));
-  }
-
   /** The token this request must carry, or undefined when none can be right. */
   function expectedToken(req: Request): string | undefined {
     if (hasSessionData(req)) return getTokenFromState(req) ?? undefined;
@@ -88,7 +69,7 @@ export function createCsrfProtection(options: CsrfOptions) {
     const expected = expectedToken(req);
     const received = tokenFromRequest(req);
     const valid = typeof expected === 'string' && typeof received === 'string' && safeEqual(expected, received);
-    if (!valid || isCrossSite(req)) return next(new HttpError(403, 'csrf'));
+    if (!valid || isCrossSite(req, appOrigin)) return next(new HttpError(403, 'csrf'));
     next();
   }
 
@@ -121,4 +102,23 @@ export function createCsrfProtection(options: CsrfOptions) {
   }
 
   return { middleware };
+}
+
+function tokenFromRequest(req: Request): string | undefined {
+  const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+  if (typeof fromBody === 'string') return fromBody;
+  const fromHeader = req.get('x-csrf-token');
+  return typeof fromHeader === 'string' ? fromHeader : undefined;
+}
+
+/** Defence in depth: a browser that says the request is cross-site is refused outright. */
+function isCrossSite(req: Request, appOrigin: string): boolean {
+  const fetchSite = req.get('sec-fetch-site');
+  if (fetchSite === 'cross-site') return true;
+  const origin = req.get('origin');
+  // Under `Referrer-Policy: no-referrer` Chrome sends `Origin: null` even on same-origin form
+  // posts; its Sec-Fetch-Site header then says where the post really came from.
+  if (!origin || origin === 'null') return origin === 'null' && fetchSite !== 'same-origin';
+  const host = req.get('host');
+  return origin !== appOrigin && !(host && (origin === `http://${host}` || origin === `https://${host}`));
 }
