@@ -116,6 +116,7 @@ export const twoFactorMessages = {
   demoPhoneCode: 'For DEMO purposes only, the current code is',
   codeNotSent: 'We could not send the code. Please try again.',
   tooManyCodes: (wait: string) => `Too many codes were requested. Please try again in ${wait}.`,
+  codeSentRecently: (ago: string, wait: string) => `A code was sent ${ago} ago; you can ask again in ${wait}.`,
   selectProvider: 'Select a way to receive your code.',
   noProviders: 'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',
   signInExpired: 'Your sign-in has expired or was not started. Please log in again.',

@@ -63,6 +63,8 @@ export function createTwoFactorServices(deps: TwoFactorServiceDeps): TwoFactorSe
   const settings = config.twoFactor;
   const codes = new SecurityCodeSender({
     knex,
+    store,
+    clock,
     tokens,
     outbox,
     audit,

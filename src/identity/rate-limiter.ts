@@ -31,10 +31,13 @@ export class RateLimiter {
     return result;
   }
 
-  /** Checks several rules (per user, per number, per IP...); all are counted, all must pass. */
-  async hitAll(entries: Array<[key: string, rule: RateLimitRule]>): Promise<RateLimitResult> {
+  /**
+   * Checks several rules (per user, per number, per IP...); all are counted, all must pass. In a
+   * transaction (`db`), a rollback takes the counts back.
+   */
+  async hitAll(entries: Array<[key: string, rule: RateLimitRule]>, db: Queryable = this.knex): Promise<RateLimitResult> {
     let verdict: RateLimitResult = { allowed: true, count: 0, resetAt: this.clock() };
-    for (const result of await this.count(entries)) {
+    for (const result of await this.count(entries, db)) {
       if (!result.allowed && (verdict.allowed || result.resetAt > verdict.resetAt)) verdict = result;
     }
     return verdict;
@@ -45,13 +48,13 @@ export class RateLimiter {
    * commit instead of two). Keys are sorted, so two requests counting the same keys lock their
    * rows in the same order and never deadlock; a key given twice is counted once.
    */
-  private async count(entries: Array<[key: string, rule: RateLimitRule]>): Promise<RateLimitResult[]> {
+  private async count(entries: Array<[key: string, rule: RateLimitRule]>, db: Queryable = this.knex): Promise<RateLimitResult[]> {
     const rules = new Map(entries);
     if (!rules.size) return [];
     const keys = [...rules.keys()].sort();
     const now = this.clock();
     const counted = await this.store.countHits(
-      this.knex,
+      db,
       keys.map((key) => ({ key, windowMs: rules.get(key)!.windowMs })),
       now,
     );

@@ -7,10 +7,13 @@ import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { RateLimiter, RateLimitRule } from './rate-limiter.js';
 import type { TokenPurpose, TokenStore } from './token-store.js';
 import type { CodeDestination } from './two-factor-providers.js';
-import type { User } from '../db/stores/user-store.js';
+import type { User, UserStore } from '../db/stores/user-store.js';
+import type { Clock } from '../clock.js';
 
 export interface SecurityCodeSenderDeps {
   knex: Queryable;
+  store: UserStore;
+  clock: Clock;
   tokens: TokenStore;
   outbox: Outbox;
   audit: AuditLog;
@@ -28,7 +31,18 @@ export interface SendCodeRequest {
   context?: AuditContext;
 }
 
-export type SendCodeResult = { status: 'Sent' } | { status: 'NotDelivered' } | { status: 'RateLimited'; retryAt: Date };
+export type SendCodeResult =
+  | { status: 'Sent' }
+  | { status: 'NotDelivered' }
+  /** `sentAt`: refused because the code sent then is still unused (the short interval). */
+  | { status: 'RateLimited'; retryAt: Date; sentAt?: Date };
+
+/** A limit said no: thrown inside the sending transaction so that it rolls back. */
+class SendRefused extends Error {
+  constructor(readonly result: Extract<SendCodeResult, { status: 'RateLimited' }>) {
+    super('refused by a sending limit');
+  }
+}
 
 const HOUR = 3_600_000;
 
@@ -46,34 +60,29 @@ export const generateSecurityCode = () => crypto.randomInt(0, 1_000_000).toStrin
 export class SecurityCodeSender {
   constructor(private readonly deps: SecurityCodeSenderDeps) {}
 
+  /**
+   * Sends a fresh code unless a limit says no. The checks, the counting and the new code happen
+   * in one transaction on the user's locked row: of parallel requests for one user exactly one
+   * gets past the interval, and a refused request is rolled back, so it counts toward no limit.
+   */
   async send(request: SendCodeRequest): Promise<SendCodeResult> {
     const { knex, audit, outbox } = this.deps;
     const { user, purpose, destination, provider, context } = request;
-    const verdict = await this.deps.rateLimiter.hitAll(this.limitsFor(user, destination.target, context));
-    if (!verdict.allowed) {
+    let outboxId: number;
+    try {
+      outboxId = await knex.transaction(async (trx) => {
+        await this.deps.store.lock(trx, user.id);
+        await this.refuseWithinInterval(trx, request);
+        const verdict = await this.deps.rateLimiter.hitAll(this.hourlyLimits(user, destination.target, context), trx);
+        if (!verdict.allowed) throw new SendRefused({ status: 'RateLimited', retryAt: verdict.resetAt });
+        return this.issue(trx, request);
+      });
+    } catch (err) {
+      if (!(err instanceof SendRefused)) throw err;
       // Nothing is issued or sent past a limit: SMS pumping and mail bombing cost us nothing.
       await audit.record(knex, { userId: user.id, type: 'SecurityCodeRateLimited', detail: { purpose, provider }, context });
-      return { status: 'RateLimited', retryAt: verdict.resetAt };
+      return err.result;
     }
-    const outboxId = await knex.transaction(async (trx) => {
-      const code = await this.deps.tokens.issue(trx, {
-        userId: user.id,
-        purpose,
-        target: destination.target,
-        securityStamp: user.securityStamp,
-        ttlMs: this.deps.codeTtlMs,
-        secret: generateSecurityCode(),
-      });
-      await outbox.supersede(trx, user.id, purpose);
-      const id = await outbox.enqueue(trx, this.messageFor(destination, code, user.id, purpose));
-      await audit.record(trx, {
-        userId: user.id,
-        type: 'SecurityCodeSent',
-        detail: { purpose, provider, channel: destination.channel },
-        context,
-      });
-      return id;
-    });
     const status = await outbox.deliverNow(outboxId);
     // 'sending' means no answer within the time limit: the code may still arrive, so the user
     // goes on to enter it (and can ask for a new one there); only a known failure is reported.
@@ -84,19 +93,52 @@ export class SecurityCodeSender {
     return { status: 'Sent' };
   }
 
+  /**
+   * The short interval: while the code last sent to this destination is still unused, the next
+   * waits `intervalMs` after it. Per destination for sign-in codes (a phone code does not hold
+   * up an email code), and a code used or replaced by another does not hold up anything. A new
+   * number's verification code waits for the user's last one whatever its number: those numbers
+   * are the user's choice, and cycling through them is how SMS pumping works.
+   */
+  private async refuseWithinInterval(trx: Queryable, request: SendCodeRequest): Promise<void> {
+    const { intervalMs } = this.deps.limits;
+    if (intervalMs <= 0) return;
+    const target = request.purpose === 'TwoFactor' ? request.destination.target : undefined;
+    const sentAt = await this.deps.tokens.outstandingSince(trx, request.user.id, request.purpose, target);
+    const retryAt = sentAt && new Date(sentAt.getTime() + intervalMs);
+    if (sentAt && retryAt! > this.deps.clock()) throw new SendRefused({ status: 'RateLimited', retryAt: retryAt!, sentAt });
+  }
+
+  private async issue(trx: Queryable, request: SendCodeRequest): Promise<number> {
+    const { tokens, outbox, audit, codeTtlMs } = this.deps;
+    const { user, purpose, destination, provider, context } = request;
+    const code = await tokens.issue(trx, {
+      userId: user.id,
+      purpose,
+      target: destination.target,
+      securityStamp: user.securityStamp,
+      ttlMs: codeTtlMs,
+      secret: generateSecurityCode(),
+    });
+    await outbox.supersede(trx, user.id, purpose);
+    const id = await outbox.enqueue(trx, this.messageFor(destination, code, user.id, purpose));
+    await audit.record(trx, {
+      userId: user.id,
+      type: 'SecurityCodeSent',
+      detail: { purpose, provider, channel: destination.channel },
+      context,
+    });
+    return id;
+  }
+
   /** Per number or address, per user and per IP: each bounds a different kind of abuse. */
-  private limitsFor(user: User, target: string, context?: AuditContext): Array<[string, RateLimitRule]> {
-    const { perTargetPerHour, perUserPerHour, perIpPerHour, intervalMs } = this.deps.limits;
-    const entries: Array<[string, RateLimitRule]> = [
+  private hourlyLimits(user: User, target: string, context?: AuditContext): Array<[string, RateLimitRule]> {
+    const { perTargetPerHour, perUserPerHour, perIpPerHour } = this.deps.limits;
+    return [
       [`code-send:target:${target.toLowerCase()}`, { limit: perTargetPerHour, windowMs: HOUR }],
       [`code-send:user:${user.id}`, { limit: perUserPerHour, windowMs: HOUR }],
       [`code-send:ip:${context?.ip ?? 'unknown'}`, { limit: perIpPerHour, windowMs: HOUR }],
     ];
-    if (intervalMs > 0) {
-      entries.push([`code-send:target-interval:${target.toLowerCase()}`, { limit: 1, windowMs: intervalMs }]);
-      entries.push([`code-send:user-interval:${user.id}`, { limit: 1, windowMs: intervalMs }]);
-    }
-    return entries;
   }
 
   private messageFor(destination: CodeDestination, code: string, userId: string, purpose: string) {

@@ -88,6 +88,11 @@ export class TokenStore {
     return this.rows.consume(db, row.id, this.clock());
   }
 
+  /** When the code still waiting to be used for this purpose (and target) was sent, if one is. */
+  async outstandingSince(db: Queryable, userId: string, purpose: TokenPurpose, target?: string): Promise<Date | undefined> {
+    return this.rows.openIssuedAt(db, userId, purpose, target, this.clock());
+  }
+
   /** Deletes tokens past their expiry: used or not, nothing can accept them any more. */
   async pruneExpired(db: Queryable): Promise<number> {
     return this.rows.deleteExpired(db, this.clock());

@@ -101,6 +101,11 @@ export class UserStore {
    * Locks the user's row until the transaction ends and returns its password hash: a check
    * like "one more way in is left" then holds until the change it guards commits.
    */
+  /** Locks the user's row until the transaction ends: one request at a time acts for this user. */
+  async lock(db: Queryable, id: string): Promise<boolean> {
+    return (await db('users').where({ id }).forUpdate().first('id')) !== undefined;
+  }
+
   async findPasswordHashForUpdate(db: Queryable, id: string): Promise<{ passwordHash: string | null } | undefined> {
     const row = await db('users').where({ id }).forUpdate().first('password_hash');
     return row ? { passwordHash: (row.password_hash as string | null) ?? null } : undefined;

@@ -47,6 +47,17 @@ export class UserTokenStore {
     return row ? { id: row.id, tokenHash: row.token_hash, securityStamp: row.security_stamp } : undefined;
   }
 
+  /** When the user's open, unexpired token for a purpose (and target, if given) was issued. */
+  async openIssuedAt(db: Queryable, userId: string, purpose: string, target: string | undefined, now: Date): Promise<Date | undefined> {
+    const row = await db('user_tokens')
+      .where({ user_id: userId, purpose, ...(target === undefined ? {} : { target }) })
+      .whereNull('consumed_at')
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .first('created_at');
+    return row ? new Date(row.created_at) : undefined;
+  }
+
   /**
    * Counts one guess at an open token, unless it already had `maxAttempts`: one conditional
    * UPDATE, so parallel guesses cannot exceed the limit. True when this guess was counted.

@@ -45,7 +45,7 @@ export function createPhoneController(services: Services, options: RouteOptions)
       if (!parsed.ok) return renderAdd(res, echo(raw), { phoneNumber: parsed.error });
       const result = await phoneNumbers.sendPhoneNumberCode(req.user!, parsed.e164, auditContext(req));
       if (result.status === 'RateLimited') {
-        return renderRateLimited(res, result.retryAt, clock(), (errors) => renderAdd(res, echo(raw), errors, 429));
+        return renderRateLimited(res, result, clock(), (errors) => renderAdd(res, echo(raw), errors, 429));
       }
       if (result.status === 'NotDelivered') return renderAdd(res, echo(raw), { form: twoFactorMessages.codeNotSent });
       res.redirect(303, `/manage/verify-phone-number?${new URLSearchParams({ phoneNumber: parsed.e164 })}`);

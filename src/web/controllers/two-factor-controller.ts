@@ -58,7 +58,10 @@ export class TwoFactorController {
         pending.provider = provider;
         return this.renderSendCode(res, user, pending, { form: twoFactorMessages.codeNotSent });
       case 'RateLimited':
-        return renderRateLimited(res, result.retryAt, this.deps.clock(), (errors) => this.renderSendCode(res, user, pending, errors, 429));
+        // The page keeps the choice the user made, and says when that way can be asked again.
+        return renderRateLimited(res, result, this.deps.clock(), (errors) =>
+          this.renderSendCode(res, user, { ...pending, provider }, errors, 429),
+        );
       case 'InvalidProvider':
         return this.renderSendCode(res, user, pending, { selectedProvider: twoFactorMessages.selectProvider });
       case 'LockedOut':

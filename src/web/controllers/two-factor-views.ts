@@ -11,8 +11,16 @@ export function formatWait(ms: number): string {
 }
 
 /** A sending limit was reached: nothing was sent, and the page says when to try again. */
-export function renderRateLimited(res: Response, retryAt: Date, now: Date, render: (errors: FieldErrors) => void): void {
-  const waitMs = retryAt.getTime() - now.getTime();
+export function renderRateLimited(
+  res: Response,
+  refusal: { retryAt: Date; sentAt?: Date },
+  now: Date,
+  render: (errors: FieldErrors) => void,
+): void {
+  const waitMs = refusal.retryAt.getTime() - now.getTime();
   res.set('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
-  render({ form: twoFactorMessages.tooManyCodes(formatWait(waitMs)) });
+  const message = refusal.sentAt
+    ? twoFactorMessages.codeSentRecently(formatWait(now.getTime() - refusal.sentAt.getTime()), formatWait(waitMs))
+    : twoFactorMessages.tooManyCodes(formatWait(waitMs));
+  render({ form: message });
 }

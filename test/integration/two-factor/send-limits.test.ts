@@ -28,7 +28,7 @@ const outboxCount = (recipient: string) =>
     .then(([r]) => Number(r.n));
 
 describe('code sending limits (defaults)', () => {
-  it('sends at most one code per 30 seconds and says when to try again', async () => {
+  it('sends at most one code per 30 seconds to a destination while it is unused, and says when it was sent and when to ask again', async () => {
     await twoFactorAccount(world, 'ada@example.com', { phone: false });
     clock.advance(31_000);
     const { agent } = await passwordStep(world, 'ada@example.com');
@@ -39,8 +39,8 @@ describe('code sending limits (defaults)', () => {
     const res = await sendCode(agent, 'Email Code');
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('20');
-    expect(res.text).toContain('Too many codes were requested. Please try again in 20 seconds.');
-    expect(res.text).toContain('<option value="Email Code"'); // the form is still there
+    expect(res.text).toContain('A code was sent 10 seconds ago; you can ask again in 20 seconds.');
+    expect(res.text).toContain('<option value="Email Code" selected'); // the form is still there, with the choice kept
     expect(await outboxCount('ada@example.com')).toBe(sent);
     expect(await auditCount(world, 'SecurityCodeRateLimited')).toBe(1);
 
@@ -93,9 +93,10 @@ describe('per-user and per-IP limits (configured)', () => {
     expect((await postForm(u1, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 67' })).status).toBe(303);
     expect((await postForm(u1, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 68' })).status).toBe(303);
     expect((await postForm(u1, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 69' })).status).toBe(429);
-    // Refused attempts count too: the IP is now at its limit for everyone.
-    expect((await postForm(u2, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 70' })).status).toBe(429);
+    // A refused request counts toward no limit (issue 10): the IP has one send left, then none.
+    expect((await postForm(u2, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 70' })).status).toBe(303);
+    expect((await postForm(u2, '/manage/add-phone-number', { phoneNumber: '+41 79 123 45 71' })).status).toBe(429);
     const sms = await tight.knex('outbox').where({ channel: 'sms' });
-    expect(sms).toHaveLength(2);
+    expect(sms).toHaveLength(3);
   });
 });
