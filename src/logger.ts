@@ -1,0 +1,81 @@
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+/**
+ * `json`: one JSON object per line, what tests, log shippers and production parse.
+ * `pretty`: one coloured line per entry for a person watching a terminal.
+ */
+export type LogFormat = 'json' | 'pretty';
+
+const FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
+/** What is wrong with a LOG_FORMAT value, in the words of a configuration error (none if fine). */
+export function logFormatProblems(setting: string | undefined): string[] {
+  const value = setting?.trim() ?? '';
+  if (value === '' || (FORMATS as readonly string[]).includes(value)) return [];
+  return [`LOG_FORMAT: must be json or pretty, or empty for pretty on a terminal and json otherwise (got ${JSON.stringify(value)})`];
+}
+
+/**
+ * Pretty only when a person is reading: a pipe, a file or a process manager gets JSON lines
+ * unless LOG_FORMAT says otherwise. Call `logFormatProblems` first; a bad value reads as unset.
+ */
+export function chooseLogFormat(setting: string | undefined, isTty: boolean): LogFormat {
+  const value = setting?.trim();
+  if (value === 'json' || value === 'pretty') return value;
+  return isTty ? 'pretty' : 'json';
+}
+
+interface LogEntry {
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+/** A request line as a person reads it: `GET /account/login 200 12 ms`. */
+function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
+  const { req, res, responseTime } = log as LogEntry;
+  const message = typeof log[messageKey] === 'string' ? (log[messageKey] as string) : '';
+  if (!req || !res) return message;
+  const line = `${req.method} ${req.url} ${res.statusCode}${responseTime === undefined ? '' : ` ${responseTime} ms`}`;
+  return message === 'request completed' ? line : `${line} ${message}`;
+}
+
+// The start line says these in words; its JSON form keeps them for whoever parses it.
+const START_LINE_FIELDS = ['port', 'address', 'url', 'database', 'databaseAt', 'demoMode'];
+
+/** The start line without the fields its message already says; any other line as it is. */
+function withoutRestatedFields(line: string): string {
+  if (!line.includes('"databaseAt"')) return line;
+  const log = JSON.parse(line) as Record<string, unknown>;
+  for (const field of START_LINE_FIELDS) delete log[field];
+  return `${JSON.stringify(log)}\n`;
+}
+
+export interface LoggerOptions {
+  level: string;
+  format: LogFormat;
+  /** 1 (stdout, the server) or 2 (stderr, the admin CLI, whose stdout is its output). */
+  fd?: 1 | 2;
+  /** Write JSON lines synchronously (the CLI); else buffered and flushed at exit (the server). */
+  sync?: boolean;
+}
+
+/**
+ * The one place a pino logger is made. The pretty form only re-formats the JSON line pino has
+ * already written, so the serializers (redacted URLs, errors without values) apply to both.
+ * It writes synchronously: it is for one person at a terminal, not for throughput.
+ */
+export function createLogger({ level, format, fd = 1, sync = false }: LoggerOptions): Logger {
+  if (format === 'json') return pino({ level }, pino.destination({ dest: fd, sync }));
+  const prettyStream = pretty({
+    destination: fd,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // Said by the request line instead (prettyMessage).
+    ignore: 'pid,hostname,req,res,responseTime',
+    singleLine: true,
+    messageFormat: prettyMessage,
+  });
+  return pino({ level }, { write: (line: string) => prettyStream.write(withoutRestatedFields(line)) });
+}
