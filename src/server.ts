@@ -12,6 +12,24 @@ function browsableHost(boundTo: string): string {
   return boundTo.includes(':') ? `[${boundTo}]` : boundTo;
 }
 
+/**
+ * The one line a person starting the server reads first: where, on which data, and whether
+ * codes are shown on screen. The same fields stay in the JSON line for whoever parses it.
+ */
+function announceStart(server: http.Server, { config, logger, db }: Services): void {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // The address the socket is bound to, as the OS reports it (127.0.0.1 unless HOST says otherwise).
+  const boundTo = typeof address === 'object' && address ? address.address : config.host;
+  const url = `http://${browsableHost(boundTo)}:${port}`;
+  const databaseAt = databaseLabel(config);
+  logger.info(
+    { port, address: boundTo, url, database: db.kind, databaseAt, demoMode: config.demoMode },
+    `Gatehouse listening on ${url} (${databaseAt}, ${config.demoMode ? 'demo mode' : 'demo mode off'})`,
+  );
+  if (config.demoModeExposed) warnDemoModeExposed(logger, boundTo, port);
+}
+
 export interface ServerParts {
   app: Express;
   services: Services;
@@ -32,20 +50,7 @@ export async function startServer({ app, services, sessionStore }: ServerParts):
   outbox.start();
   outbox.kick();
   const housekeeping = startHousekeeping(housekeepingTasks(services, sessionStore), logger);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // The address the socket is bound to, as the OS reports it (127.0.0.1 unless HOST says otherwise).
-  const boundTo = typeof address === 'object' && address ? address.address : config.host;
-  const url = `http://${browsableHost(boundTo)}:${port}`;
-  const databaseAt = databaseLabel(config);
-  // The one line a person starting the server reads first: where, on which data, and whether
-  // codes are shown on screen. The same fields stay in the JSON line for whoever parses it.
-  logger.info(
-    { port, address: boundTo, url, database: services.db.kind, databaseAt, demoMode: config.demoMode },
-    `Gatehouse listening on ${url} (${databaseAt}, ${config.demoMode ? 'demo mode' : 'demo mode off'})`,
-  );
-
-  if (config.demoModeExposed) warnDemoModeExposed(logger, boundTo, port);
+  announceStart(server, services);
 
   // Once stopping, every response closes its connection: keep-alive clients take their next
   // request elsewhere, and the process ends right after the last one instead of waiting out
