@@ -1,30 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-
-/**
- * `json`: one JSON object per line, what tests, log shippers and production parse.
- * `pretty`: one coloured line per entry for a person watching a terminal.
- */
-export type LogFormat = 'json' | 'pretty';
-
-const FORMATS: readonly LogFormat[] = ['json', 'pretty'];
-
-/** What is wrong with a LOG_FORMAT value, in the words of a configuration error (none if fine). */
-export function logFormatProblems(setting: string | undefined): string[] {
-  const value = setting?.trim() ?? '';
-  if (value === '' || (FORMATS as readonly string[]).includes(value)) return [];
-  return [`LOG_FORMAT: must be json or pretty, or empty for pretty on a terminal and json otherwise (got ${JSON.stringify(value)})`];
-}
-
-/**
- * Pretty only when a person is reading: a pipe, a file or a process manager gets JSON lines
- * unless LOG_FORMAT says otherwise. Call `logFormatProblems` first; a bad value reads as unset.
- */
-export function chooseLogFormat(setting: string | undefined, isTty: boolean): LogFormat {
-  const value = setting?.trim();
-  if (value === 'json' || value === 'pretty') return value;
-  return isTty ? 'pretty' : 'json';
-}
+import type { LogFormat } from './log-format.js';
 
 interface LogEntry {
   req?: { method?: string; url?: string };
