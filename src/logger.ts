@@ -8,13 +8,17 @@ interface LogEntry {
   responseTime?: number;
 }
 
-/** A request line as a person reads it: `GET /account/login 200 12 ms`. */
+// JSON escapes control characters; the readable form must too, or a request path carrying an
+// escape sequence would write to the terminal of whoever watches the log.
+const escapeControls = (text: string) => text.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** The message, and for a request line what a person reads: `GET /account/login 200 12 ms`. */
 function prettyMessage(log: Record<string, unknown>, messageKey: string): string {
   const { req, res, responseTime } = log as LogEntry;
   const message = typeof log[messageKey] === 'string' ? (log[messageKey] as string) : '';
-  if (!req || !res) return message;
+  if (!req || !res) return escapeControls(message);
   const line = `${req.method} ${req.url} ${res.statusCode}${responseTime === undefined ? '' : ` ${responseTime} ms`}`;
-  return message === 'request completed' ? line : `${line} ${message}`;
+  return escapeControls(message === 'request completed' ? line : `${line} ${message}`);
 }
 
 // The start line says these in words; its JSON form keeps them for whoever parses it.
