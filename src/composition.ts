@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { withSafeErrors } from './error-log-serializer.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { createLogger } from './logger.js';
 import { AuditLog } from './db/stores/audit-log.js';
 import { ExternalLoginManager } from './identity/external-logins.js';
 import { PasswordResetManager } from './identity/password-reset.js';
@@ -86,7 +87,7 @@ function emailSenderFor(config: Config): EmailSender | undefined {
 /** The composition root: every service, built once from a validated config. */
 export async function createServices(config: Config, overrides: Overrides = {}): Promise<Services> {
   // Every log line of the app goes through this logger: no error writes a value to it.
-  const logger = withSafeErrors(overrides.logger ?? pino({ level: config.logLevel }));
+  const logger = withSafeErrors(overrides.logger ?? createLogger({ level: config.logLevel, format: 'json' }));
   const clock = overrides.clock ?? systemClock;
   const db = overrides.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {

@@ -1,9 +1,34 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import type { Services } from './composition.js';
+import { databaseLabel } from './database-label.js';
 import { warnDemoModeExposed } from './demo-mode-warning.js';
 import { housekeepingTasks, startHousekeeping } from './housekeeping.js';
 import type { KnexSessionStore } from './web/session-store.js';
+
+/** A host to put in a URL a person can open: loopback and "every interface" both read as localhost. */
+function browsableHost(boundTo: string): string {
+  if (boundTo === '0.0.0.0' || boundTo === '::' || boundTo === '::1' || boundTo.startsWith('127.')) return 'localhost';
+  return boundTo.includes(':') ? `[${boundTo}]` : boundTo;
+}
+
+/**
+ * The one line a person starting the server reads first: where, on which data, and whether
+ * codes are shown on screen. The same fields stay in the JSON line for whoever parses it.
+ */
+function announceStart(server: http.Server, { config, logger, db }: Services): void {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // The address the socket is bound to, as the OS reports it (127.0.0.1 unless HOST says otherwise).
+  const boundTo = typeof address === 'object' && address ? address.address : config.host;
+  const url = `http://${browsableHost(boundTo)}:${port}`;
+  const databaseAt = databaseLabel(config);
+  logger.info(
+    { port, address: boundTo, url, database: db.kind, databaseAt, demoMode: config.demoMode },
+    `Gatehouse listening on ${url} (${databaseAt}, ${config.demoMode ? 'demo mode' : 'demo mode off'})`,
+  );
+  if (config.demoModeExposed) warnDemoModeExposed(logger, boundTo, port);
+}
 
 export interface ServerParts {
   app: Express;
@@ -25,16 +50,7 @@ export async function startServer({ app, services, sessionStore }: ServerParts):
   outbox.start();
   outbox.kick();
   const housekeeping = startHousekeeping(housekeepingTasks(services, sessionStore), logger);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // The address the socket is bound to, as the OS reports it (127.0.0.1 unless HOST says otherwise).
-  const boundTo = typeof address === 'object' && address ? address.address : config.host;
-  logger.info(
-    { port, address: boundTo, database: services.db.kind, demoMode: config.demoMode },
-    `Gatehouse listening on http://localhost:${port} (${services.db.kind === 'pglite' ? `embedded Postgres in ${config.dataDir}` : 'Postgres server'}${config.demoMode ? ', demo mode' : ''})`,
-  );
-
-  if (config.demoModeExposed) warnDemoModeExposed(logger, boundTo, port);
+  announceStart(server, services);
 
   // Once stopping, every response closes its connection: keep-alive clients take their next
   // request elsewhere, and the process ends right after the last one instead of waiting out

@@ -14,6 +14,8 @@ export interface OptionSpec {
   /** The placeholder shown in help, e.g. `E` in `--email E`. */
   value?: string;
   description: string;
+  /** Still accepted, for old scripts, but left out of the help so nobody is taught it. */
+  hidden?: boolean;
 }
 
 export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;

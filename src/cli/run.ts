@@ -1,7 +1,10 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Services } from '../composition.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import { databaseLabel } from '../database-label.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { loadConfigAndLogFormat, type LogFormat } from '../log-format.js';
 import { CliError } from './cli-error.js';
 import type { Command, OptionSpec } from './command.js';
 import { addRole, createUser, endSessions, listUsers, unlock } from './commands/users.js';
@@ -48,18 +51,46 @@ function guardProduction(command: Command, config: Config, yes: boolean, nodeEnv
   );
 }
 
-async function openServices(config: Config): Promise<Services> {
+/**
+ * The lock error in the words an operator needs: the folder is the running app's, so stop the
+ * app for the length of the command, or give both a Postgres server they can share.
+ */
+function lockedForCli(err: DataDirLockedError): CliError {
+  return new CliError(
+    `another Gatehouse (process ${err.pid}) is using ${err.dataDir}, and the embedded database can be open in ` +
+      `one process at a time. Stop the app first (Ctrl+C where it runs, or kill ${err.pid}), run this command, ` +
+      'then start the app again; to run admin commands while the app runs, use a Postgres server for both (DATABASE_URL).',
+  );
+}
+
+/**
+ * Without DATA_DIR the folder is relative to wherever the command was typed: say which database
+ * is about to change, before it changes, so a change in the wrong folder is noticed.
+ */
+function warnDefaultDatabase(command: Command, config: Config, io: CliIo): void {
+  if (!command.mutates || config.databaseUrl || io.env.DATA_DIR !== undefined) return;
+  io.stderr(
+    `warning: DATA_DIR is not set: ${command.name} changes the embedded database in ${config.dataDir} ` +
+      `(${path.resolve(config.dataDir)}). Set DATA_DIR or DATABASE_URL to choose the database.\n`,
+  );
+}
+
+async function openServices(config: Config, logFormat: LogFormat, io: CliIo): Promise<Services> {
   // Loaded only now, so `help` and bad options answer at once without loading the database.
-  const [{ createServices }, { default: pino }] = await Promise.all([import('../composition.js'), import('pino')]);
+  const [{ createServices }, { createLogger }] = await Promise.all([import('../composition.js'), import('../logger.js')]);
   // The command reports its own outcome; the log adds only errors, unless more detail was
   // asked for (LOG_LEVEL=debug). It goes to stderr, so stdout can be piped.
   const level = config.logLevel === 'info' || config.logLevel === 'warn' ? 'error' : config.logLevel;
-  const logger = pino({ level }, pino.destination({ dest: 2, sync: true }));
+  const logger = createLogger({ level, format: logFormat, fd: 2, sync: true });
+  // A first start of the embedded database takes seconds (initdb, migrations): say what is happening.
+  if (io.stderrIsTty) io.stderr(`opening the database (${databaseLabel(config)})…`);
   try {
     return await createServices(config, { logger });
   } catch (err) {
-    if (err instanceof DataDirLockedError) throw err;
+    if (err instanceof DataDirLockedError) throw lockedForCli(err);
     throw new CliError(`cannot open the database: ${(err as Error).message}`);
+  } finally {
+    if (io.stderrIsTty) io.stderr('\r\x1b[K');
   }
 }
 
@@ -69,10 +100,11 @@ async function runCommand(command: Command, args: string[], io: CliIo): Promise<
     io.stdout(commandHelp(command, common));
     return;
   }
-  const config = loadConfig(io.env);
+  const { config, logFormat } = loadConfigAndLogFormat(io.env, io.stderrIsTty);
   guardProduction(command, config, values.yes === true, (io.env.NODE_ENV ?? '').trim() !== '');
   const action = await command.prepare({ values, config, io });
-  const services = await openServices(config);
+  warnDefaultDatabase(command, config, io);
+  const services = await openServices(config, logFormat, io);
   try {
     await action(services);
   } finally {
@@ -91,7 +123,7 @@ function findCommand(name: string): Command {
 function oneLine(err: unknown): string {
   if (err instanceof ConfigError) return `invalid configuration: ${err.problems.join('; ')}`;
   const message = err instanceof Error ? err.message : String(err);
-  const known = err instanceof CliError || err instanceof DataDirLockedError;
+  const known = err instanceof CliError;
   return (known ? message : `unexpected failure: ${message}`).replace(/\s*\n\s*/g, ' ');
 }
 

@@ -5,8 +5,12 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** Carries the folder and the holder's pid, so the admin CLI can say what to do in its own words. */
 export class DataDirLockedError extends Error {
-  constructor(dataDir: string, pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(
       `another Gatehouse (process ${pid}) is using ${dataDir}. Stop it first, or set DATA_DIR ` +
         'to another folder, or DATABASE_URL to use a Postgres server.',

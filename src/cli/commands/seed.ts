@@ -7,8 +7,8 @@ export const ADMIN_ROLE = 'Admin';
 
 /**
  * The seeded administrator of the sample, without its fixed default password (case K87): the
- * password comes from stdin, ADMIN_PASSWORD or (with a warning) argv, and must pass the
- * registration policy. Re-running is safe: it ensures the role and leaves the password and
+ * password comes from stdin, ADMIN_PASSWORD or (with a warning, and not in the help) argv, and
+ * must pass the registration policy. Re-running is safe: it ensures the role and leaves the password and
  * 2FA alone unless --force is given.
  *
  * It grants Admin only to the account it created itself (its `AdminSeeded` audit event says
@@ -19,10 +19,11 @@ export const ADMIN_ROLE = 'Admin';
 export const seed: Command = {
   name: 'seed',
   summary: `Create ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (safe to re-run)`,
-  usage: 'seed [--password-stdin | --password P] [--force] [--grant-existing]',
+  usage: 'seed [--password-stdin] [--force] [--grant-existing]',
   options: {
-    'password-stdin': { type: 'boolean', description: 'read the password from stdin (one line)' },
-    password: { type: 'string', value: 'P', description: 'the password (visible in `ps`; prefer stdin or ADMIN_PASSWORD)' },
+    'password-stdin': { type: 'boolean', description: 'read the password from stdin (one line); without it, from ADMIN_PASSWORD' },
+    // Visible in `ps` to every local user: accepted with a warning (K88), never shown in the help.
+    password: { type: 'string', value: 'P', description: 'the password (visible in `ps`)', hidden: true },
     force: { type: 'boolean', description: 'when the admin exists, set this password (ends its sessions)' },
     'grant-existing': {
       type: 'boolean',

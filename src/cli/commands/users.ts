@@ -9,11 +9,12 @@ const emailOpt = { type: 'string', value: 'E', description: 'the account’s ema
 export const createUser: Command = {
   name: 'create-user',
   summary: 'Create a user, with roles and a confirmed email if asked',
-  usage: 'create-user --email E [--password-stdin | --password P] [--role R ...] [--confirmed]',
+  usage: 'create-user --email E [--password-stdin] [--role R ...] [--confirmed]',
   options: {
     email: emailOpt,
     'password-stdin': { type: 'boolean', description: 'read the password from stdin (one line)' },
-    password: { type: 'string', value: 'P', description: 'the password (visible in `ps`; prefer --password-stdin)' },
+    // Visible in `ps` to every local user: accepted with a warning (K88), never shown in the help.
+    password: { type: 'string', value: 'P', description: 'the password (visible in `ps`)', hidden: true },
     role: { type: 'string', multiple: true, value: 'R', description: 'a role to add (repeat for several)' },
     confirmed: { type: 'boolean', description: 'mark the email address as confirmed' },
   },
