@@ -1,11 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { ProbeReport } from './probe.js';
 
+export type AppName = 'baseline' | 'gatehouse' | 'betterAuth';
+
+/**
+ * Builds what the apps under test run: `npm run build` (Gatehouse's production build, as
+ * `npm start` runs it) and bench/tsconfig.json (the baseline, the Better Auth app and the probe,
+ * into dist/bench/). No app is started under tsx: a loader in one process and not in another
+ * would make their memory and CPU incomparable.
+ */
+export function buildApps(): void {
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  execFileSync('npx', ['tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+}
+
 /** An app under test: its own process, event loop and memory, with the probe preloaded. */
 export interface AppUnderTest {
-  name: string;
+  name: AppName;
   url: string;
+  /** The Postgres database it works in (its backends' CPU is counted as its own). */
+  database: string;
   pid: number;
   /** Starts a measurement window in the app (and a CPU profile of it, to be written to `profile`). */
   resetProbe(profile?: string): Promise<void>;
@@ -51,14 +66,16 @@ async function waitUntilListening(url: string, child: ChildProcess, timeoutMs = 
 }
 
 export interface StartOptions {
-  name: string;
+  name: AppName;
+  /** Compiled JavaScript, from buildApps(). */
   entry: string;
+  database: string;
   env: Record<string, string>;
   port: number;
 }
 
 export async function startApp(options: StartOptions): Promise<AppUnderTest> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/probe.ts', options.entry], {
+  const child = spawn(process.execPath, ['--import', './dist/bench/probe.js', options.entry], {
     env: { ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -72,6 +89,7 @@ export async function startApp(options: StartOptions): Promise<AppUnderTest> {
   return {
     name: options.name,
     url,
+    database: options.database,
     pid: child.pid!,
     async resetProbe(profile) {
       const done = nextMessage(child, 'reset-done');

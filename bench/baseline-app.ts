@@ -6,13 +6,13 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import pg from 'pg';
+import { findProjectRoot } from '../src/project-root.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -21,7 +21,7 @@ declare module 'express-session' {
   }
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = findProjectRoot(import.meta.url);
 const production = process.env.NODE_ENV === 'production';
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const app = express();

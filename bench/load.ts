@@ -39,16 +39,24 @@ export async function signIn(url: string, email: string, password: string): Prom
     headers: { ...PROXY_HEADERS, cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: form({ _csrf: csrf, email, password }),
   });
-  const signedIn = sessionCookie(Object.fromEntries([['set-cookie', response.headers.getSetCookie()]]));
-  if (response.status !== 303 || !signedIn) throw new Error(`${url}: sign-in of ${email} answered ${response.status}`);
-  // Like a browser, keep what the first signed-in page sets too (Gatehouse's sign-in device
-  // cookie): without it every measured request would be a first visit.
-  const firstPage = await fetch(`${url}/manage`, { headers: { ...PROXY_HEADERS, cookie: signedIn } });
-  await firstPage.arrayBuffer();
+  if (response.status !== 303 || response.headers.getSetCookie().length === 0)
+    throw new Error(`${url}: sign-in of ${email} answered ${response.status}`);
+  // Like a browser, keep every cookie the sign-in sets (the session cookie need not be the
+  // first) and what the first signed-in page sets too (Gatehouse's sign-in device cookie):
+  // without them every measured request would be a first visit.
   const jar = new Map<string, string>();
-  for (const pair of [signedIn, ...firstPage.headers.getSetCookie().map((c) => c.split(';')[0])]) {
-    jar.set(pair.slice(0, pair.indexOf('=')), pair);
-  }
+  const keep = (setCookies: string[]) => {
+    for (const pair of setCookies.map((c) => c.split(';')[0])) {
+      const name = pair.slice(0, pair.indexOf('='));
+      if (pair.length > name.length + 1) jar.set(name, pair);
+      else jar.delete(name); // an empty value clears the cookie, as a browser does
+    }
+  };
+  keep(response.headers.getSetCookie());
+  const firstPage = await fetch(`${url}/manage`, { headers: { ...PROXY_HEADERS, cookie: [...jar.values()].join('; ') } });
+  await firstPage.arrayBuffer();
+  if (firstPage.status !== 200) throw new Error(`${url}: the first signed-in page of ${email} answered ${firstPage.status}`);
+  keep(firstPage.headers.getSetCookie());
   return [...jar.values()].join('; ');
 }
 

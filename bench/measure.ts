@@ -1,12 +1,11 @@
 import path from 'node:path';
-import type { AppUnderTest } from './apps.js';
+import type { AppName, AppUnderTest } from './apps.js';
 import type { LoadResult } from './load.js';
 import { postgresCpuBetween, postgresCpuMs } from './postgres-cpu.js';
 import type { Measured } from './report.js';
 
 export interface MeasureOptions {
   adminUrl: string;
-  databaseName: string;
   /** Measured time per app, split over two windows. */
   seconds: number;
   warmupSeconds: number;
@@ -20,11 +19,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function window(app: AppUnderTest, label: string, drive: () => Promise<LoadResult>, options: MeasureOptions): Promise<Measured> {
   const profile = options.profileDir && path.join(options.profileDir, `${app.name}-${label}.cpuprofile`);
-  const postgresBefore = await postgresCpuMs(options.adminUrl, options.databaseName);
+  const postgresBefore = await postgresCpuMs(options.adminUrl, app.database);
   await app.resetProbe(profile);
   const load = await drive();
   const probe = await app.readProbe(profile);
-  const postgresAfter = await postgresCpuMs(options.adminUrl, options.databaseName);
+  const postgresAfter = await postgresCpuMs(options.adminUrl, app.database);
   await sleep(options.settleMs);
   return { load, probe, postgresCpuMs: postgresCpuBetween(postgresBefore, postgresAfter) };
 }
@@ -60,34 +59,26 @@ export function combine([a, b]: [Measured, Measured]): Measured {
 }
 
 /**
- * Measures both apps under the same load in the order baseline, Gatehouse, Gatehouse,
- * baseline (half the time each), after warming both up. Other work on a shared machine comes
- * and goes; in this order a steady drift weighs on both apps alike instead of on whichever
- * happened to run second.
+ * Measures every app under the same load, after warming each up, in the order given and then
+ * back again (baseline, Gatehouse, Better Auth, Better Auth, Gatehouse, baseline), half the time
+ * each. Other work on a shared machine comes and goes; in this order a steady drift weighs on
+ * all apps alike instead of on whichever happened to run last.
  */
-export async function measurePair(
-  baseline: AppUnderTest,
-  gatehouse: AppUnderTest,
+export async function measureAll(
+  apps: AppUnderTest[],
   phase: string,
   drive: (app: AppUnderTest, seconds: number) => Promise<LoadResult>,
   options: MeasureOptions,
-): Promise<{ baseline: Measured; gatehouse: Measured }> {
-  for (const app of [baseline, gatehouse]) {
+): Promise<Record<AppName, Measured>> {
+  for (const app of apps) {
     await drive(app, options.warmupSeconds);
     await sleep(options.settleMs);
   }
   const half = options.seconds / 2;
-  const order = [baseline, gatehouse, gatehouse, baseline];
-  const windows = new Map<AppUnderTest, Measured[]>([
-    [baseline, []],
-    [gatehouse, []],
-  ]);
-  for (const app of order) {
+  const windows = new Map<AppUnderTest, Measured[]>(apps.map((app) => [app, []]));
+  for (const app of [...apps, ...[...apps].reverse()]) {
     const runs = windows.get(app)!;
     runs.push(await window(app, `${phase}-${runs.length + 1}`, () => drive(app, half), options));
   }
-  return {
-    baseline: combine(windows.get(baseline) as [Measured, Measured]),
-    gatehouse: combine(windows.get(gatehouse) as [Measured, Measured]),
-  };
+  return Object.fromEntries(apps.map((app) => [app.name, combine(windows.get(app) as [Measured, Measured])])) as Record<AppName, Measured>;
 }

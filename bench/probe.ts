@@ -1,6 +1,6 @@
 /**
- * Preloaded into each app under test (`node --import tsx --import ./bench/probe.ts …`), so the
- * app measures its own event loop and memory without a single benchmark hook in src/. The
+ * Preloaded into each app under test (`node --import ./dist/bench/probe.js …`, compiled by
+ * bench/tsconfig.json), so the app measures its own event loop and memory without a single benchmark hook in src/. The
  * runner talks to it over the IPC channel: `reset` starts a measurement window, `report`
  * answers with what was seen since. With `profile` set, `reset` also starts a CPU profile of
  * the window and `report` writes it there (the same format as `node --cpu-prof`, but only the
