@@ -25,6 +25,7 @@ export const pageMessages = {
   externalLoginFailure: 'Unsuccessful login with service.',
   lockedOutTitle: 'Locked out.',
   lockedOut: 'This account has been locked out, please try again later.',
+  lockedOutFor: (wait: string) => `You can try again in ${wait}.`,
   invalidToken: 'Invalid token.',
   invalidCode: 'Invalid code.',
   failedToVerifyPhone: 'Failed to verify phone',
@@ -116,6 +117,9 @@ export const twoFactorMessages = {
   demoPhoneCode: 'For DEMO purposes only, the current code is',
   codeNotSent: 'We could not send the code. Please try again.',
   tooManyCodes: (wait: string) => `Too many codes were requested. Please try again in ${wait}.`,
+  /** The Send Code page's choices ("Text a code to •••• 4567"). */
+  sendChoice: (provider: string, hint: string | undefined) =>
+    provider === 'Phone Code' ? `Text a code to ${hint}` : provider === 'Email Code' ? `Email a code to ${hint}` : provider,
   codeSentRecently: (ago: string, wait: string) => `A code was sent ${ago} ago; you can ask again in ${wait}.`,
   selectProvider: 'Select a way to receive your code.',
   noProviders: 'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',

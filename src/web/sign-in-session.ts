@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { PendingSignIn } from '../identity/sign-in/pending-sign-in.js';
 import type { SignedIn, SignInManager } from '../identity/sign-in/sign-in-manager.js';
 import { pageMessages } from '../messages.js';
+import { formatWait } from './format-wait.js';
 import { safeLocalUrl } from './forms.js';
 import { establishSession, regenerateSession } from './session.js';
 
@@ -45,8 +46,16 @@ export function readPendingSignIn(req: Request, signIn: Pick<SignInManager, 'isP
   return undefined;
 }
 
-/** The lockout page; a pending sign-in is void after it: start again from the first factor. */
-export function renderLockedOut(req: Request, res: Response): void {
+/**
+ * The lockout page: for how long, and the ways on. A pending sign-in is void after it: start
+ * again from the first factor.
+ */
+export function renderLockedOut(req: Request, res: Response, lockout: { until?: Date }, now: Date): void {
   if (req.session) delete req.session.twoFactor;
-  res.render('account/lockout', { title: pageMessages.lockedOutTitle, message: pageMessages.lockedOut });
+  const waitMs = lockout.until ? lockout.until.getTime() - now.getTime() : 0;
+  res.render('account/lockout', {
+    title: pageMessages.lockedOutTitle,
+    message: pageMessages.lockedOut,
+    wait: waitMs > 0 ? pageMessages.lockedOutFor(formatWait(waitMs)) : undefined,
+  });
 }

@@ -30,7 +30,10 @@ export interface CodeLockoutDeps {
   lockoutDurationsMs: readonly number[];
 }
 
-export type AttemptVerdict = { status: 'Allowed'; attempt: number } | { status: 'LockedOut' } | { status: 'Gone' };
+/** `until`: when the lockout ends, when known (a parallel request may have started it). */
+export type LockedOut = { status: 'LockedOut'; until?: Date };
+
+export type AttemptVerdict = { status: 'Allowed'; attempt: number } | LockedOut | { status: 'Gone' };
 
 /**
  * ASP.NET Identity's AccessFailed for second-factor codes. The count lives in the database, so
@@ -47,9 +50,9 @@ export class CodeLockout {
     if (!attempt) return { status: 'Gone' };
     const locked = attempt.lockoutEnd !== null && attempt.lockoutEnd > clock();
     if (!locked && attempt.count <= maxFailedAccessAttempts) return { status: 'Allowed', attempt: attempt.count };
-    if (!locked) await this.lockOut(user, context);
+    const until = locked ? attempt.lockoutEnd! : await this.lockOut(user, context);
     await audit.record(knex, { userId: user.id, type: 'TwoFactorLockedOut', detail: { provider: factor }, context });
-    return { status: 'LockedOut' };
+    return { status: 'LockedOut', until };
   }
 
   /** How many more wrong codes the account takes before it locks. */
@@ -58,16 +61,15 @@ export class CodeLockout {
   }
 
   /** After a wrong code: the attempt that reaches the limit locks the account at once. */
-  async failed(user: User, factor: string, attempt: number, context?: AuditContext): Promise<'Failed' | 'LockedOut'> {
+  async failed(user: User, factor: string, attempt: number, context?: AuditContext): Promise<{ status: 'Failed' } | LockedOut> {
     await this.deps.audit.record(this.deps.knex, {
       userId: user.id,
       type: 'TwoFactorFailed',
       detail: { provider: factor, attempt },
       context,
     });
-    if (attempt < this.deps.maxFailedAccessAttempts) return 'Failed';
-    await this.lockOut(user, context);
-    return 'LockedOut';
+    if (attempt < this.deps.maxFailedAccessAttempts) return { status: 'Failed' };
+    return { status: 'LockedOut', until: await this.lockOut(user, context) };
   }
 
   /** Only a complete sign-in (both factors) clears the count; the password alone never does. */
@@ -81,13 +83,15 @@ export class CodeLockout {
    * per series (more mails would tell them nothing new, and would let the attacker send mail in
    * the owner's name at will).
    */
-  private async lockOut(user: User, context?: AuditContext): Promise<void> {
+  private async lockOut(user: User, context?: AuditContext): Promise<Date | undefined> {
     const { knex, store, tokens, audit, outbox, clock, lockoutDurationsMs } = this.deps;
     const now = clock();
+    let until: Date | undefined;
     const noticed = await knex.transaction(async (trx) => {
       const started = await store.lockOutUnlessLockedOut(trx, user.id, now, lockoutDurationsMs);
       await tokens.revoke(trx, user.id, 'TwoFactor');
       if (!started) return false;
+      until = started.lockoutEnd;
       const lockoutMs = started.lockoutEnd.getTime() - now.getTime();
       await audit.record(trx, {
         userId: user.id,
@@ -106,5 +110,6 @@ export class CodeLockout {
       return true;
     });
     if (noticed) outbox.kick();
+    return until;
   }
 }

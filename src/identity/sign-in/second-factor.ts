@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/queryable.js';
 import type { AuditContext } from '../../db/stores/audit-log.js';
 import type { SecurityCodeSender, SendCodeResult } from '../security-code-sender.js';
 import type { TokenStore } from '../token-store.js';
-import { destinationFor, type TwoFactorProvider } from '../two-factor-providers.js';
+import { destinationFor, type CodeDestination, type TwoFactorProvider } from '../two-factor-providers.js';
 import type { User } from '../../db/stores/user-store.js';
 
 /**
@@ -16,6 +16,8 @@ export interface SecondFactor {
   readonly name: string;
   /** Whether this user can use the factor now (a verified phone, a confirmed address, ...). */
   isAvailable(user: User): boolean;
+  /** Where the code goes, masked for the Send Code page ('•••• 4567', 'a•••@example.com'). */
+  hint?(user: User): string | undefined;
   /** Generates a fresh code and sends it (replacing any earlier one). */
   send?(user: User, context?: AuditContext): Promise<SendCodeResult>;
   /** Checks a code; a right one is used up, so it works once. */
@@ -36,6 +38,10 @@ export function codeFactor(name: TwoFactorProvider, deps: CodeFactorDeps): Secon
   return {
     name,
     isAvailable: (user) => destinationFor(user, name) !== undefined,
+    hint(user) {
+      const destination = destinationFor(user, name);
+      return destination && maskDestination(destination);
+    },
     send(user, context) {
       const destination = destinationFor(user, name)!;
       return codes.send({ user, purpose: 'TwoFactor', destination, provider: name, context });
@@ -55,4 +61,14 @@ export function codeFactor(name: TwoFactorProvider, deps: CodeFactorDeps): Secon
       return destination && codes.demoCode(user.id, 'TwoFactor', destination.target);
     },
   };
+}
+
+/**
+ * Enough of a number or address for its owner to recognise it, and little for anyone else: the
+ * last four digits of a phone, the first letter and the domain of an address.
+ */
+export function maskDestination(destination: CodeDestination): string {
+  if (destination.channel === 'sms') return `•••• ${destination.target.slice(-4)}`;
+  const at = destination.target.lastIndexOf('@');
+  return `${[...destination.target.slice(0, at)][0] ?? ''}•••${destination.target.slice(at)}`;
 }

@@ -8,7 +8,7 @@ import type { SendCodeResult } from '../security-code-sender.js';
 import type { UserLoginInfo } from '../../db/stores/user-login-store.js';
 import type { UserManager } from '../user-manager.js';
 import type { User, UserStore } from '../../db/stores/user-store.js';
-import { isLockedOut, type CodeLockout } from './lockout.js';
+import { isLockedOut, type CodeLockout, type LockedOut } from './lockout.js';
 import { isPendingFresh, type PendingSignIn } from './pending-sign-in.js';
 import type { SecondFactor } from './second-factor.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
@@ -58,20 +58,17 @@ export interface SignedIn {
 export type SignInOutcome =
   | SignedIn
   | { status: 'RequiresTwoFactor'; pending: PendingSignIn }
-  | { status: 'LockedOut' }
+  | LockedOut
   | { status: 'NotAllowed' }
   | { status: 'Throttled'; retryAt: Date }
   | { status: 'Failed' };
 
 export type ExternalSignInOutcome = Exclude<SignInOutcome, { status: 'Throttled' | 'Failed' }> | { status: 'NoAccount' };
 
-export type SendTwoFactorCodeResult = SendCodeResult | { status: 'InvalidProvider' } | { status: 'LockedOut' } | { status: 'Expired' };
+export type SendTwoFactorCodeResult = SendCodeResult | { status: 'InvalidProvider' } | LockedOut | { status: 'Expired' };
 
 export type VerifyCodeOutcome =
-  | (SignedIn & { rememberedBrowserToken?: string })
-  | { status: 'Failed'; attemptsLeft: number }
-  | { status: 'LockedOut' }
-  | { status: 'Expired' };
+  (SignedIn & { rememberedBrowserToken?: string }) | { status: 'Failed'; attemptsLeft: number } | LockedOut | { status: 'Expired' };
 
 /**
  * The whole sign-in conversation, top to bottom (ASP.NET Identity's SignInManager): a first
@@ -128,7 +125,7 @@ export class SignInManager {
     const now = clock();
     if (isLockedOut(user, now)) {
       await audit.record(knex, { userId: user.id, type: 'SignInLockedOut', detail: { method }, context });
-      return { status: 'LockedOut' };
+      return { status: 'LockedOut', until: user.lockoutEnd! };
     }
     if (!user.emailConfirmed) {
       await audit.record(knex, { userId: user.id, type: 'SignInNotAllowed', detail: { method, reason: 'EmailNotConfirmed' }, context });
@@ -163,9 +160,11 @@ export class SignInManager {
     return user;
   }
 
-  /** The names of the factors this user can use now, for the Send Code page. */
-  factorsOf(user: User): string[] {
-    return this.deps.factors.filter((factor) => factor.isAvailable(user)).map((factor) => factor.name);
+  /** The factors this user can use now, for the Send Code page: name and masked destination. */
+  factorsOf(user: User): Array<{ name: string; hint?: string }> {
+    return this.deps.factors
+      .filter((factor) => factor.isAvailable(user))
+      .map((factor) => ({ name: factor.name, hint: factor.hint?.(user) }));
   }
 
   private factor(user: User, name: string): SecondFactor | undefined {
@@ -176,7 +175,7 @@ export class SignInManager {
   async sendCode(pending: PendingSignIn, factorName: string, context?: AuditContext): Promise<SendTwoFactorCodeResult> {
     const user = await this.pendingUser(pending);
     if (!user) return { status: 'Expired' };
-    if (isLockedOut(user, this.deps.clock())) return { status: 'LockedOut' };
+    if (isLockedOut(user, this.deps.clock())) return { status: 'LockedOut', until: user.lockoutEnd! };
     const factor = this.factor(user, factorName);
     if (!factor) return { status: 'InvalidProvider' };
     // A factor whose code the user already holds has nothing to send.
@@ -205,10 +204,10 @@ export class SignInManager {
     if (!user || !factor) return { status: 'Expired' };
     const attempt = await lockout.countAttempt(user, factorName, context);
     if (attempt.status === 'Gone') return { status: 'Expired' };
-    if (attempt.status === 'LockedOut') return { status: 'LockedOut' };
+    if (attempt.status === 'LockedOut') return attempt;
     if (!(await factor.verify(user, code))) {
       const verdict = await lockout.failed(user, factorName, attempt.attempt, context);
-      return verdict === 'LockedOut' ? { status: 'LockedOut' } : { status: 'Failed', attemptsLeft: lockout.attemptsLeft(attempt.attempt) };
+      return verdict.status === 'LockedOut' ? verdict : { status: 'Failed', attemptsLeft: lockout.attemptsLeft(attempt.attempt) };
     }
     await lockout.succeeded(user);
     await audit.record(knex, { userId: user.id, type: 'SignedIn', detail: { method: 'two-factor', provider: factorName }, context });

@@ -122,7 +122,7 @@ export class ExternalLoginController {
         // Same as after a password: a remembered browser signs in, otherwise Send Code.
         return continueSignIn(req, res, outcome, this.sessionTimes());
       case 'LockedOut':
-        return renderLockedOut(req, res);
+        return renderLockedOut(req, res, outcome, this.deps.clock());
       case 'NotAllowed':
         return res.render('account/login', {
           title: 'Log in',

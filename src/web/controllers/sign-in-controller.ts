@@ -73,7 +73,7 @@ export class SignInController {
         res.status(429).set('Retry-After', retryAfterSeconds(outcome.retryAt, clock()));
         return this.renderLogin(res, form, { form: pageMessages.tooManySignInAttempts });
       case 'LockedOut':
-        return renderLockedOut(req, res);
+        return renderLockedOut(req, res, outcome, this.deps.clock());
       case 'NotAllowed':
         return this.renderLogin(res, form, { form: pageMessages.mustConfirmEmail });
       default:

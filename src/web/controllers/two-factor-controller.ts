@@ -65,7 +65,7 @@ export class TwoFactorController {
       case 'InvalidProvider':
         return this.renderSendCode(res, user, pending, { selectedProvider: twoFactorMessages.selectProvider });
       case 'LockedOut':
-        return renderLockedOut(req, res);
+        return renderLockedOut(req, res, result, this.deps.clock());
       default:
         return this.expired(req, res);
     }
@@ -98,7 +98,7 @@ export class TwoFactorController {
       previousBrowserToken: readRememberBrowserCookie(req, this.production),
       context: auditContext(req),
     });
-    if (outcome.status === 'LockedOut') return renderLockedOut(req, res);
+    if (outcome.status === 'LockedOut') return renderLockedOut(req, res, outcome, this.deps.clock());
     if (outcome.status === 'Expired') return this.expired(req, res);
     if (outcome.status === 'Failed') return this.renderVerifyCode(res, user, pending, { form: pageMessages.invalidCode });
     if (outcome.rememberedBrowserToken) {
@@ -120,10 +120,14 @@ export class TwoFactorController {
   }
 
   private renderSendCode(res: Response, user: User, pending: PendingSignIn, errors: FieldErrors, status = 200) {
-    const providers = this.deps.signIn.factorsOf(user);
+    const choices = this.deps.signIn
+      .factorsOf(user)
+      .map((factor) => ({ ...factor, label: twoFactorMessages.sendChoice(factor.name, factor.hint) }));
+    const providers = choices.map((choice) => choice.name);
     res.status(status).render('account/send-code', {
       title: 'Send',
       providers,
+      choices,
       selectedProvider: pending.provider ?? providers[0],
       returnUrl: pending.returnUrl,
       rememberMe: pending.rememberMe,
