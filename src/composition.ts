@@ -116,8 +116,8 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     clock,
     passwordPolicy: config.password,
     appBaseUrl: config.appBaseUrl,
-    emailTokenTtlMs: config.emailTokenHours * 3_600_000,
-    resetTokenTtlMs: config.resetTokenMinutes * 60_000,
+    emailTokenTtlMs: config.emailTokenTtlMs,
+    resetTokenTtlMs: config.resetTokenTtlMs,
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
   const signIn = new SignInManager({ knex: db.knex, users, audit });
@@ -132,7 +132,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     outbox,
     audit,
     logins,
-    resetTokenTtlMs: config.resetTokenMinutes * 60_000,
+    resetTokenTtlMs: config.resetTokenTtlMs,
   });
   const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
   return {

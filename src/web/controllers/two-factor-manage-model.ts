@@ -11,7 +11,7 @@ export async function twoFactorManageModel(services: Services, req: Request) {
   const user = req.user!;
   // Remembering a browser only skips a second factor: without two-factor there is nothing to
   // look up (turning it off also rotated the stamp every remembered browser was bound to).
-  const token = user.twoFactorEnabled ? readRememberBrowserCookie(req, services.config.env === 'production') : undefined;
+  const token = user.twoFactorEnabled ? readRememberBrowserCookie(req, services.config.production) : undefined;
   return {
     phoneNumber: user.phoneNumber && user.phoneNumberConfirmed ? formatPhoneNumber(user.phoneNumber) : null,
     twoFactorEnabled: user.twoFactorEnabled,

@@ -12,7 +12,7 @@ import { auditContext } from '../audit-context.js';
  */
 export function createTwoFactorSettingsController(services: Services, options: RouteOptions) {
   const { twoFactor, rememberedBrowsers, clock, config } = services;
-  const production = config.env === 'production';
+  const production = config.production;
 
   async function setTwoFactor(req: Request, res: Response, enabled: boolean) {
     const updated = await twoFactor.setTwoFactorEnabled(req.user!.id, enabled, auditContext(req));
