@@ -1,0 +1,20 @@
+import { identityErrorMessages } from './identity-errors.js';
+import { validationMessages } from './validation.js';
+
+/** Two-factor sign-in, phone numbers and "remember this browser" (page texts). */
+export const twoFactorMessages = {
+  phoneCode: 'Phone Code',
+  emailCode: 'Email Code',
+  demoCode: (provider: string) => `For DEMO purposes the current ${provider} code is:`,
+  demoPhoneCode: 'For DEMO purposes only, the current code is',
+  codeNotSent: 'We could not send the code. Please try again.',
+  tooManyCodes: (wait: string) => `Too many codes were requested. Please try again in ${wait}.`,
+  selectProvider: 'Select a way to receive your code.',
+  noProviders: 'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',
+  signInExpired: 'Your sign-in has expired or was not started. Please log in again.',
+  phoneRequired: identityErrorMessages.PhoneNumberRequired,
+  phoneInvalid: identityErrorMessages.InvalidPhoneNumber,
+  phoneNotMobile: identityErrorMessages.PhoneNumberNotMobile,
+  phoneCountryNotAllowed: identityErrorMessages.PhoneCountryNotAllowed,
+  codeRequired: validationMessages.codeRequired,
+} as const;
