@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
-import { emails, statusMessages } from '../messages.js';
+import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from './audit-log.js';
 import type { SignInResult } from './sign-in-manager.js';
 import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from './user-login-store.js';
-import type { IdentityResult, UserManager } from './user-manager.js';
+import { failed, type IdentityResult } from './identity-result.js';
+import type { UserManager } from './user-manager.js';
 import { DuplicateEmailError, type User, type UserStore } from './user-store.js';
 
 /** What a provider told us about the person who just signed in with it. */
@@ -25,8 +26,6 @@ export interface ExternalLoginDeps {
 
 export type CreateWithLoginResult =
   { outcome: 'Created'; user: User } | { outcome: 'ConfirmationSent'; link: string } | { outcome: 'LoginTaken' };
-
-const alreadyLinked = statusMessages.LoginAlreadyLinked;
 
 /**
  * External logins (ASP.NET Identity's login half of UserManager and SignInManager): finding a
@@ -141,7 +140,7 @@ export class ExternalLoginManager {
         await audit.record(trx, { userId, type: 'ExternalLoginAdded', detail: { provider: login.loginProvider }, context });
         return updated;
       });
-      if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
+      if (!user) return failed('DefaultError');
       return { succeeded: true, value: user };
     } catch (err) {
       if (err instanceof LoginAlreadyLinkedError) {
@@ -151,7 +150,7 @@ export class ExternalLoginManager {
           detail: { provider: login.loginProvider, reason: 'LinkedElsewhere' },
           context,
         });
-        return { succeeded: false, errors: [alreadyLinked] };
+        return failed('LoginAlreadyAssociated');
       }
       throw err;
     }
@@ -165,13 +164,13 @@ export class ExternalLoginManager {
     const { knex, store, logins, audit } = this.deps;
     const result = await knex.transaction(async (trx): Promise<IdentityResult<User>> => {
       const row = await trx('users').where({ id: userId }).forUpdate().first('password_hash');
-      if (!row) return { succeeded: false, errors: ['An error has occurred.'] };
+      if (!row) return failed('DefaultError');
       const count = await logins.count(trx, userId);
       if (row.password_hash === null && count <= 1) {
-        return { succeeded: false, errors: ['This is your only way to sign in: set a password or link another login first.'] };
+        return failed('LastLoginMethod');
       }
       if (!(await logins.remove(trx, userId, loginProvider, providerKey))) {
-        return { succeeded: false, errors: ['An error has occurred.'] };
+        return failed('DefaultError');
       }
       const updated = await store.updateSecurityStamp(trx, userId);
       await audit.record(trx, { userId, type: 'ExternalLoginRemoved', detail: { provider: loginProvider }, context });

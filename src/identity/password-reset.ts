@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import { emails, pageMessages } from '../messages.js';
+import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from './audit-log.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TokenStore } from './token-store.js';
 import type { UserLoginStore } from './user-login-store.js';
-import type { IdentityResult, UserManager } from './user-manager.js';
+import { failed, type IdentityResult } from './identity-result.js';
+import type { UserManager } from './user-manager.js';
 import type { User, UserStore } from './user-store.js';
 
 export interface PasswordResetDeps {
@@ -75,8 +76,8 @@ export class PasswordResetManager {
    */
   async resetPassword(email: string, code: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const { knex, store, tokens, hasher, users, outbox, audit } = this.deps;
-    const problems = users.validatePassword(newPassword);
-    if (problems.length) return { succeeded: false, errors: problems };
+    const errors = users.passwordErrors(newPassword);
+    if (errors.length) return { succeeded: false, errors };
     // Hash before looking anything up, for known and unknown addresses alike: same work, same time.
     const hash = await hasher.hash(newPassword);
     const user = await knex.transaction(async (trx) => {
@@ -105,7 +106,7 @@ export class PasswordResetManager {
     });
     if (!user) {
       await audit.record(knex, { type: 'PasswordResetFailed', detail: { reason: 'InvalidToken' }, context });
-      return { succeeded: false, errors: [pageMessages.invalidToken] };
+      return failed('InvalidToken');
     }
     outbox.kick();
     return { succeeded: true, value: user };
@@ -133,8 +134,8 @@ export class PasswordResetManager {
   /** SetPassword, for accounts created through an external login: only when none is set yet. */
   async addPassword(userId: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const user = await this.deps.users.findById(userId);
-    if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
-    if (user.passwordHash !== null) return { succeeded: false, errors: ['User already has a password set.'] };
+    if (!user) return failed('DefaultError');
+    if (user.passwordHash !== null) return failed('UserAlreadyHasPassword');
     return this.deps.users.storeNewPassword(user, newPassword, 'PasswordSet', context);
   }
 }

@@ -9,6 +9,7 @@ import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
 import type { RouteOptions } from '../route-options.js';
 import { destroySession, establishSession } from '../session.js';
 import { signInOrTwoFactor } from '../two-factor-sign-in.js';
+import { describeErrors } from '../../identity/identity-result.js';
 
 export function createAccountController(services: Services, options: RouteOptions) {
   const { users, signIn, clock, config } = services;
@@ -61,7 +62,7 @@ export function createAccountController(services: Services, options: RouteOption
         (await accountLimitKeys(services, 'notice', email!)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
       );
       const result = await users.register(email!, password, auditContext(req), { notifyExisting: notice.allowed });
-      if (!result.succeeded) return renderRegister(res, rawEmail, { password: result.errors.join(' ') });
+      if (!result.succeeded) return renderRegister(res, rawEmail, { password: describeErrors(result.errors) });
       // The same page whether the address was new or already had an account.
       res.render('account/check-email', {
         title: 'Check your email',

@@ -6,6 +6,7 @@ import { field, queryParam } from '../forms.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
+import { hasError } from '../../identity/identity-result.js';
 
 export interface ManageLoginsOptions {
   google?: GoogleAuth;
@@ -52,7 +53,7 @@ export function createManageLoginsController(services: Services, options: Manage
       }
       const result = await externalLogins.addLogin(user.id, login, auditContext(req));
       if (!result.succeeded) {
-        return back(res, result.errors[0] === statusMessages.LoginAlreadyLinked ? 'LoginAlreadyLinked' : 'Error');
+        return back(res, hasError(result.errors, 'LoginAlreadyAssociated') ? 'LoginAlreadyLinked' : 'Error');
       }
       await reissueSession(req, result.value, clock().getTime(), options.rememberMeMs);
       back(res, 'AddLoginSuccess');

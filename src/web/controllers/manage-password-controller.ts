@@ -5,6 +5,8 @@ import { field, type FieldErrors } from '../forms.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
+import { describeErrors, hasError } from '../../identity/identity-result.js';
+import { identityErrorMessages } from '../../messages.js';
 
 export interface ManagePasswordOptions {
   /** How long a "Remember me" cookie may last (its session ends on the server by docs/sessions.md). */
@@ -51,8 +53,8 @@ export function createManagePasswordController(services: Services, options: Mana
       if (!limit.allowed) return render({ form: 'Too many attempts. Please wait a few minutes and try again.' }, 429);
       const result = await users.changePassword(user.id, field(req.body, 'oldPassword'), field(req.body, 'newPassword'), auditContext(req));
       if (!result.succeeded) {
-        const wrongOld = result.errors.includes('Incorrect password.');
-        return render(wrongOld ? { oldPassword: 'Incorrect password.' } : { newPassword: result.errors.join(' ') });
+        const wrongOld = hasError(result.errors, 'IncorrectPassword');
+        return render(wrongOld ? { oldPassword: identityErrorMessages.IncorrectPassword } : { newPassword: describeErrors(result.errors) });
       }
       await keepThisSession(req, res, result.value, 'ChangePasswordSuccess');
     },
@@ -68,7 +70,7 @@ export function createManagePasswordController(services: Services, options: Mana
       newPasswordErrors(req.body, errors);
       if (Object.keys(errors).length) return render(errors);
       const result = await passwordReset.addPassword(req.user!.id, field(req.body, 'newPassword'), auditContext(req));
-      if (!result.succeeded) return render({ form: result.errors.join(' ') });
+      if (!result.succeeded) return render({ form: describeErrors(result.errors) });
       await keepThisSession(req, res, result.value, 'SetPasswordSuccess');
     },
   };

@@ -7,6 +7,7 @@ import { field, queryParam, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { auditContext } from '../audit-context.js';
+import { describeErrors } from '../../identity/identity-result.js';
 
 export interface PasswordControllerOptions {
   /** Ends the sign-in throttle of an account whose owner just proved control of its address. */
@@ -100,7 +101,7 @@ export function createPasswordController(services: Services, options: PasswordCo
           .status(429)
           .render('account/reset-password', { title: 'Reset password', ...form, errors: { form: pageMessages.tooManyResetRequests } });
       const result = await passwordReset.resetPassword(email!, form.code, field(req.body, 'password'), auditContext(req));
-      if (!result.succeeded) return renderReset(res, form, { form: result.errors.join(' ') });
+      if (!result.succeeded) return renderReset(res, form, { form: describeErrors(result.errors) });
       await options.clearSignInThrottle(email!);
       res.render('account/reset-password-confirmation', { title: 'Reset password confirmation' });
     },
