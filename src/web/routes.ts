@@ -17,18 +17,25 @@ import type { RouteOptions } from './route-options.js';
 
 /** Every path, guard and action at a glance. Every state change is a POST (CSRF-checked upstream). */
 export function createRoutes(services: Services, options: RouteOptions): Router {
+  const { audit, clock, config, db, externalLogins, keys, passwordReset, phoneNumbers, rateLimiter, rememberedBrowsers, users } = services;
   const home = createHomeController();
   const account = createAccountController(services, options);
-  const manage = createManageController(services);
-  const google = createGoogleAuth(services.config.google, services.config.appBaseUrl, services.clock);
+  const manage = createManageController({ config, externalLogins, rememberedBrowsers });
+  const google = createGoogleAuth(config.google, config.appBaseUrl, clock);
   const signInThrottle = createSignInThrottle(services);
-  const passwords = createPasswordController(services, { clearSignInThrottle: signInThrottle.clearAccount });
-  const managePassword = createManagePasswordController(services, options);
-  const manageLogins = createManageLoginsController(services, { ...options, google });
+  const passwords = createPasswordController(
+    { audit, config, db, keys, passwordReset, rateLimiter, users },
+    { clearSignInThrottle: signInThrottle.clearAccount },
+  );
+  const managePassword = createManagePasswordController({ clock, passwordReset, rateLimiter, users }, options);
+  const manageLogins = createManageLoginsController({ clock, externalLogins }, { ...options, google });
   const external = createExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
   const twoFactor = createTwoFactorController(services, options);
-  const phone = createPhoneController(services, options);
-  const twoFactorSettings = createTwoFactorSettingsController(services, options);
+  const phone = createPhoneController({ clock, config, phoneNumbers }, options);
+  const twoFactorSettings = createTwoFactorSettingsController(
+    { clock, config, rememberedBrowsers, twoFactor: services.twoFactor },
+    options,
+  );
   const r = Router();
 
   r.use(signInThrottle.recognizeDevice);
