@@ -4,7 +4,7 @@ import { describeErrors } from '../../identity/identity-result.js';
 import type { User } from '../../identity/user-store.js';
 import { pageTitles, validationMessages } from '../../messages.js';
 import { field, type FieldErrors } from '../forms.js';
-import { checkNewPassword, newPasswordField } from '../password-fields.js';
+import { checkNewPassword, newPasswordField } from '../form-checks.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';

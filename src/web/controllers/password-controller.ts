@@ -3,10 +3,10 @@ import type { Services } from '../../composition.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { describeErrors } from '../../identity/identity-result.js';
 import { looksLikeUrlToken } from '../../identity/token-store.js';
-import { pageMessages, pageTitles, validationMessages } from '../../messages.js';
+import { pageMessages, pageTitles } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../account-limit-keys.js';
-import { checkNewPassword } from '../password-fields.js';
+import { checkNewPassword, emailFieldError } from '../form-checks.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { auditContext } from '../audit-context.js';
 
@@ -21,10 +21,6 @@ interface ResetForm {
   email: string;
   code: string;
 }
-
-/** What is wrong with the email field, or undefined when it holds an address. */
-const emailError = (typed: string, email: string | undefined) =>
-  email ? undefined : typed ? validationMessages.emailInvalid : validationMessages.emailRequired;
 
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
 export function createPasswordController(deps: PasswordControllerDeps, options: PasswordControllerOptions) {
@@ -46,7 +42,7 @@ export function createPasswordController(deps: PasswordControllerDeps, options: 
     async forgotPassword(req: Request, res: Response) {
       const raw = field(req.body, 'email');
       const email = normaliseEmail(raw);
-      if (!email) return renderForgot(res, raw.slice(0, 254), { email: emailError(raw, email)! });
+      if (!email) return renderForgot(res, raw.slice(0, 254), { email: emailFieldError(raw, email)! });
       const perIp = await rateLimiter.hit(`forgot:ip:${req.ip}`, RATE_LIMITS.forgotPasswordPerIp);
       if (!perIp.allowed) return renderForgot(res, email, { form: pageMessages.tooManyResetRequests }, 429);
       // Over the per-address limit the page is the same, but no more mail goes to that inbox.
@@ -75,7 +71,7 @@ export function createPasswordController(deps: PasswordControllerDeps, options: 
       const form = { email: field(req.body, 'email').slice(0, 254), code: field(req.body, 'code').slice(0, 512) };
       const errors: FieldErrors = {};
       const email = normaliseEmail(form.email);
-      const badEmail = emailError(form.email, email);
+      const badEmail = emailFieldError(form.email, email);
       if (badEmail) errors.email = badEmail;
       checkNewPassword(req.body, errors, users);
       if (!form.code) errors.form = pageMessages.invalidToken;

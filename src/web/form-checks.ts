@@ -2,6 +2,15 @@ import type { UserManager } from '../identity/user-manager.js';
 import { validationMessages } from '../messages.js';
 import { field, type FieldErrors } from './forms.js';
 
+/**
+ * What the email field of a form says, given what was typed and what normaliseEmail made of
+ * it: undefined when it holds an address.
+ */
+export function emailFieldError(typed: string, email: string | undefined): string | undefined {
+  if (email) return undefined;
+  return typed ? validationMessages.emailInvalid : validationMessages.emailRequired;
+}
+
 /** The field a new password is typed in, and the texts a form shows about it. */
 export interface NewPasswordField {
   name: string;
@@ -10,7 +19,7 @@ export interface NewPasswordField {
 }
 
 /** Register and Reset password: the "Password" field. */
-export const passwordField: NewPasswordField = {
+const passwordField: NewPasswordField = {
   name: 'password',
   required: validationMessages.passwordRequired,
   mismatch: validationMessages.passwordMismatch,
