@@ -1,7 +1,9 @@
-import { identityErrorMessages } from './identity-errors.js';
 import { validationMessages } from './validation.js';
 
-/** Two-factor sign-in, phone numbers and "remember this browser" (page texts). */
+/**
+ * Two-factor sign-in, phone numbers and "remember this browser" (page texts). The phone number
+ * refusals are identity errors (identity-errors.ts).
+ */
 export const twoFactorMessages = {
   phoneCode: 'Phone Code',
   emailCode: 'Email Code',
@@ -12,9 +14,5 @@ export const twoFactorMessages = {
   selectProvider: 'Select a way to receive your code.',
   noProviders: 'This account has no confirmed email address or phone number to send a code to. Please contact the administrator.',
   signInExpired: 'Your sign-in has expired or was not started. Please log in again.',
-  phoneRequired: identityErrorMessages.PhoneNumberRequired,
-  phoneInvalid: identityErrorMessages.InvalidPhoneNumber,
-  phoneNotMobile: identityErrorMessages.PhoneNumberNotMobile,
-  phoneCountryNotAllowed: identityErrorMessages.PhoneCountryNotAllowed,
   codeRequired: validationMessages.codeRequired,
 } as const;
