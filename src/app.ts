@@ -28,7 +28,7 @@ export interface AppHandle {
 /** Builds the Express app from the services; it does not listen, so tests drive it directly. */
 export function createApp(services: Services): AppHandle {
   const { config, logger, clock, users } = services;
-  const production = config.env === 'production';
+  const production = config.production;
   const lifetimes = sessionLifetimes(config);
   const app = express();
 

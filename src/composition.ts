@@ -120,8 +120,8 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     clock,
     passwordPolicy: config.password,
     appBaseUrl: config.appBaseUrl,
-    emailTokenTtlMs: config.emailTokenHours * 3_600_000,
-    resetTokenTtlMs: config.resetTokenMinutes * 60_000,
+    emailTokenTtlMs: config.emailTokenTtlMs,
+    resetTokenTtlMs: config.resetTokenTtlMs,
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
   const logins = new UserLoginStore();
@@ -135,7 +135,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     outbox,
     audit,
     logins,
-    resetTokenTtlMs: config.resetTokenMinutes * 60_000,
+    resetTokenTtlMs: config.resetTokenTtlMs,
   });
   const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
   const signIn = createSignInManager(config, {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int, optional, optionalUrl } from './config-values.js';
+import { DAY, int, MINUTE, optional, optionalUrl, SECOND } from './config-values.js';
 
 /**
  * The two-factor part of the configuration: SMS providers, code lifetime, lockout, sending
@@ -144,15 +144,15 @@ export function twoFactorConfig(v: TwoFactorEnv): TwoFactorConfigPart {
           : undefined,
     },
     twoFactor: {
-      codeTtlMs: v.TWO_FACTOR_CODE_MINUTES * 60_000,
+      codeTtlMs: v.TWO_FACTOR_CODE_MINUTES * MINUTE,
       maxFailedAccessAttempts: v.LOCKOUT_MAX_FAILED_ACCESS_ATTEMPTS,
-      lockoutDurationsMs: v.LOCKOUT_MINUTES.map((m) => m * 60_000),
-      rememberBrowserMs: v.REMEMBER_BROWSER_DAYS * 86_400_000,
+      lockoutDurationsMs: v.LOCKOUT_MINUTES.map((m) => m * MINUTE),
+      rememberBrowserMs: v.REMEMBER_BROWSER_DAYS * DAY,
       sendLimits: {
         perTargetPerHour: v.CODE_SEND_PER_TARGET_PER_HOUR,
         perUserPerHour: v.CODE_SEND_PER_USER_PER_HOUR,
         perIpPerHour: v.CODE_SEND_PER_IP_PER_HOUR,
-        intervalMs: v.CODE_SEND_INTERVAL_SECONDS * 1000,
+        intervalMs: v.CODE_SEND_INTERVAL_SECONDS * SECOND,
       },
       allowedCountries: (v.PHONE_ALLOWED_COUNTRIES ?? '')
         .split(',')

@@ -15,3 +15,9 @@ export const optional = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 export const optionalUrl = optional.pipe(z.url().optional());
+
+/** Milliseconds per unit, for turning a variable's minutes, hours or days into a `…Ms` value. */
+export const SECOND = 1_000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { bool, int, optional, optionalUrl } from './config-values.js';
+import { bool, DAY, HOUR, int, MINUTE, optional, optionalUrl } from './config-values.js';
 import { demoModeProblems, isLoopbackHost } from './config-demo-mode.js';
 import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactorConfigPart } from './config-two-factor.js';
 
 /**
  * The only reader of `process.env`. `loadConfig` validates every variable at once and throws a
  * `ConfigError` naming each bad one, so a misconfigured server refuses to start and says why.
- * Nothing here has side effects at import.
+ * Nothing here has side effects at import. Every duration leaves here in milliseconds (`…Ms`),
+ * whatever unit its variable is written in, so no other file converts units.
  */
 
 const schema = z.object({
@@ -60,17 +61,20 @@ export type Env = Record<string, string | undefined>;
 
 export interface Config extends TwoFactorConfigPart {
   env: 'development' | 'production' | 'test';
+  /** NODE_ENV=production: Secure cookies with `__Host-` names, no demo mode, no stack traces. */
+  production: boolean;
   port: number;
   host: string;
   dataDir: string;
   databaseUrl?: string;
   appBaseUrl: string;
   sessionSecret?: string;
-  sessionIdleMinutes: number;
-  sessionAbsoluteHours: number;
+  /** A session's idle timeout and absolute lifetime (docs/sessions.md). */
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
   /** "Remember me" sessions: idle timeout and absolute lifetime (docs/sessions.md). */
-  rememberMeIdleDays: number;
-  rememberMeAbsoluteDays: number;
+  rememberMeIdleMs: number;
+  rememberMeAbsoluteMs: number;
   trustProxy: number;
   logLevel: string;
   bodyLimit: string;
@@ -85,14 +89,16 @@ export interface Config extends TwoFactorConfigPart {
   messagingTimeoutMs: number;
   /** Delivered and failed outbox rows are deleted after this long (docs/outbox.md). */
   outboxRetentionMs: number;
-  emailTokenHours: number;
+  /** How long an email confirmation link works. */
+  emailTokenTtlMs: number;
   /** Housekeeping deletes accounts left unconfirmed this long (docs/unconfirmed-accounts.md). */
-  unconfirmedAccountDays: number;
+  unconfirmedAccountMaxAgeMs: number;
   /** Sign-in attempts allowed per 15 minutes (docs/rate-limits.md). */
   signInAttempts: { perAccount: number; perIp: number };
   /** Registrations allowed per hour (docs/rate-limits.md). */
   registerAttempts: { perIp: number; perAddress: number };
-  resetTokenMinutes: number;
+  /** How long a password reset link works. */
+  resetTokenTtlMs: number;
   /** Google sign-in; undefined when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are not both set. */
   google?: GoogleConfig;
 }
@@ -146,16 +152,17 @@ export function loadConfig(env: Env): Config {
 
   return {
     env: v.NODE_ENV,
+    production,
     port: v.PORT,
     host,
     dataDir: v.DATA_DIR,
     databaseUrl: v.DATABASE_URL,
     appBaseUrl: (v.APP_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
     sessionSecret: v.SESSION_SECRET,
-    sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
-    sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,
-    rememberMeIdleDays: v.REMEMBER_ME_IDLE_DAYS,
-    rememberMeAbsoluteDays: v.REMEMBER_ME_ABSOLUTE_DAYS,
+    sessionIdleMs: v.SESSION_IDLE_MINUTES * MINUTE,
+    sessionAbsoluteMs: v.SESSION_ABSOLUTE_HOURS * HOUR,
+    rememberMeIdleMs: v.REMEMBER_ME_IDLE_DAYS * DAY,
+    rememberMeAbsoluteMs: v.REMEMBER_ME_ABSOLUTE_DAYS * DAY,
     trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
     bodyLimit: v.BODY_LIMIT,
@@ -174,12 +181,12 @@ export function loadConfig(env: Env): Config {
       sendgridBaseUrl: v.SENDGRID_BASE_URL,
     },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
-    outboxRetentionMs: v.OUTBOX_RETENTION_DAYS * 86_400_000,
-    emailTokenHours: v.EMAIL_TOKEN_HOURS,
-    unconfirmedAccountDays: v.UNCONFIRMED_ACCOUNT_DAYS,
+    outboxRetentionMs: v.OUTBOX_RETENTION_DAYS * DAY,
+    emailTokenTtlMs: v.EMAIL_TOKEN_HOURS * HOUR,
+    unconfirmedAccountMaxAgeMs: v.UNCONFIRMED_ACCOUNT_DAYS * DAY,
     signInAttempts: { perAccount: v.SIGNIN_ATTEMPTS_PER_ACCOUNT, perIp: v.SIGNIN_ATTEMPTS_PER_IP },
     registerAttempts: { perIp: v.REGISTER_ATTEMPTS_PER_IP, perAddress: v.REGISTER_ATTEMPTS_PER_ADDRESS },
-    resetTokenMinutes: v.RESET_TOKEN_MINUTES,
+    resetTokenTtlMs: v.RESET_TOKEN_MINUTES * MINUTE,
     google:
       v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET
         ? {

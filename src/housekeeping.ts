@@ -22,7 +22,7 @@ export function housekeepingTasks(services: Services, sessionStore: KnexSessionS
     tokens: () => services.tokens.pruneExpired(services.db.knex),
     outboxSecrets: () => services.outbox.redactExpired(),
     outbox: () => services.outbox.pruneDone(),
-    unconfirmedAccounts: () => services.users.deleteStaleUnconfirmedAccounts(services.config.unconfirmedAccountDays * 24 * 3_600_000),
+    unconfirmedAccounts: () => services.users.deleteStaleUnconfirmedAccounts(services.config.unconfirmedAccountMaxAgeMs),
   };
 }
 

@@ -42,10 +42,10 @@ function parseOptions(command: Command, args: string[]) {
  */
 function guardProduction(command: Command, config: Config, yes: boolean, nodeEnvSet: boolean): void {
   if (!command.mutates || yes || !config.databaseUrl) return;
-  if (config.env !== 'production' && nodeEnvSet) return;
+  if (!config.production && nodeEnvSet) return;
   const url = new URL(config.databaseUrl);
   throw new CliError(
-    config.env === 'production'
+    config.production
       ? `${command.name} would change the production database ${url.host}${url.pathname}: add --yes to go ahead`
       : `${command.name} would change the database ${url.host}${url.pathname} and NODE_ENV is not set: add --yes to go ahead (or set NODE_ENV)`,
   );

@@ -1,9 +1,10 @@
 import type { Queryable } from '../db/queryable.js';
-import { emails, statusMessages } from '../messages.js';
+import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import { LoginAlreadyLinkedError, type UserLoginInfo, type UserLoginStore } from '../db/stores/user-login-store.js';
-import type { IdentityResult, UserManager } from './user-manager.js';
+import { failed, type IdentityResult } from './identity-result.js';
+import type { UserManager } from './user-manager.js';
 import { DuplicateEmailError, type User, type UserStore } from '../db/stores/user-store.js';
 
 /** What a provider told us about the person who just signed in with it. */
@@ -24,8 +25,6 @@ export interface ExternalLoginDeps {
 
 export type CreateWithLoginResult =
   { outcome: 'Created'; user: User } | { outcome: 'ConfirmationSent'; link: string } | { outcome: 'LoginTaken' };
-
-const alreadyLinked = statusMessages.LoginAlreadyLinked;
 
 /**
  * External logins (ASP.NET Identity's login half of UserManager and SignInManager): finding a
@@ -125,7 +124,7 @@ export class ExternalLoginManager {
         await audit.record(trx, { userId, type: 'ExternalLoginAdded', detail: { provider: login.loginProvider }, context });
         return updated;
       });
-      if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
+      if (!user) return failed('DefaultError');
       return { succeeded: true, value: user };
     } catch (err) {
       if (err instanceof LoginAlreadyLinkedError) {
@@ -135,7 +134,7 @@ export class ExternalLoginManager {
           detail: { provider: login.loginProvider, reason: 'LinkedElsewhere' },
           context,
         });
-        return { succeeded: false, errors: [alreadyLinked] };
+        return failed('LoginAlreadyAssociated');
       }
       throw err;
     }
@@ -149,13 +148,13 @@ export class ExternalLoginManager {
     const { knex, store, logins, audit } = this.deps;
     const result = await knex.transaction(async (trx): Promise<IdentityResult<User>> => {
       const row = await store.findPasswordHashForUpdate(trx, userId);
-      if (!row) return { succeeded: false, errors: ['An error has occurred.'] };
+      if (!row) return failed('DefaultError');
       const count = await logins.count(trx, userId);
       if (row.passwordHash === null && count <= 1) {
-        return { succeeded: false, errors: ['This is your only way to sign in: set a password or link another login first.'] };
+        return failed('LastLoginMethod');
       }
       if (!(await logins.remove(trx, userId, loginProvider, providerKey))) {
-        return { succeeded: false, errors: ['An error has occurred.'] };
+        return failed('DefaultError');
       }
       const updated = await store.updateSecurityStamp(trx, userId);
       await audit.record(trx, { userId, type: 'ExternalLoginRemoved', detail: { provider: loginProvider }, context });

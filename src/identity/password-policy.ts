@@ -1,4 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { identityError, type IdentityError } from './identity-result.js';
 
 export interface PasswordPolicyOptions {
   minLength: number;
@@ -15,25 +16,22 @@ const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map
  * code points, not UTF-16 units, so an emoji is one character. Passwords are checked and
  * stored exactly as typed: no trimming, no normalisation.
  */
-export function checkPassword(password: string, options: PasswordPolicyOptions): string[] {
+export function passwordPolicyErrors(password: string, options: PasswordPolicyOptions): IdentityError[] {
   const length = [...password].length;
-  if (length < options.minLength) {
-    return [`Passwords must be at least ${options.minLength} characters.`];
-  }
-  if (length > options.maxLength) {
-    return [`Passwords must be at most ${options.maxLength} characters.`];
-  }
-  const problems: string[] = [];
-  if (commonPasswords.has(password.toLowerCase())) {
-    problems.push('This password is too common. Choose one that is harder to guess.');
-  }
+  if (length < options.minLength) return [identityError('PasswordTooShort', options.minLength)];
+  if (length > options.maxLength) return [identityError('PasswordTooLong', options.maxLength)];
+  const problems: IdentityError[] = [];
+  if (commonPasswords.has(password.toLowerCase())) problems.push(identityError('PasswordTooCommon'));
   if (options.requireComposition) {
-    if (!/[a-z]/.test(password)) problems.push("Passwords must have at least one lowercase ('a'-'z').");
-    if (!/[A-Z]/.test(password)) problems.push("Passwords must have at least one uppercase ('A'-'Z').");
-    if (!/[0-9]/.test(password)) problems.push("Passwords must have at least one digit ('0'-'9').");
-    if (!/[^a-zA-Z0-9]/.test(password)) {
-      problems.push('Passwords must have at least one non letter or digit character.');
-    }
+    if (!/[a-z]/.test(password)) problems.push(identityError('PasswordRequiresLower'));
+    if (!/[A-Z]/.test(password)) problems.push(identityError('PasswordRequiresUpper'));
+    if (!/[0-9]/.test(password)) problems.push(identityError('PasswordRequiresDigit'));
+    if (!/[^a-zA-Z0-9]/.test(password)) problems.push(identityError('PasswordRequiresNonAlphanumeric'));
   }
   return problems;
+}
+
+/** The same check, as the descriptions a form shows under the password field. */
+export function checkPassword(password: string, options: PasswordPolicyOptions): string[] {
+  return passwordPolicyErrors(password, options).map((e) => e.description);
 }

@@ -1,11 +1,12 @@
 import type { Queryable } from '../db/queryable.js';
-import { emails, pageMessages } from '../messages.js';
+import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { TokenStore } from './token-store.js';
 import type { UserLoginStore } from '../db/stores/user-login-store.js';
-import type { IdentityResult, UserManager } from './user-manager.js';
+import { failed, type IdentityResult } from './identity-result.js';
+import type { UserManager } from './user-manager.js';
 import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface PasswordResetDeps {
@@ -28,6 +29,11 @@ export interface PasswordResetDeps {
  */
 export class PasswordResetManager {
   constructor(private readonly deps: PasswordResetDeps) {}
+
+  /** A reset request past the per-address limit: no mail went out, only this row says so. */
+  async recordThrottled(context?: AuditContext): Promise<void> {
+    await this.deps.audit.record(this.deps.knex, { type: 'PasswordResetThrottled', context });
+  }
 
   /** See UserManager.generatePasswordResetToken (registration mails reset links too). */
   generatePasswordResetToken(trx: Queryable, user: User): Promise<string> {
@@ -75,8 +81,8 @@ export class PasswordResetManager {
    */
   async resetPassword(email: string, code: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const { knex, store, tokens, hasher, users, outbox, audit } = this.deps;
-    const problems = users.validatePassword(newPassword);
-    if (problems.length) return { succeeded: false, errors: problems };
+    const errors = users.passwordErrors(newPassword);
+    if (errors.length) return { succeeded: false, errors };
     // Hash before looking anything up, for known and unknown addresses alike: same work, same time.
     const hash = await hasher.hash(newPassword);
     const user = await knex.transaction(async (trx) => {
@@ -105,7 +111,7 @@ export class PasswordResetManager {
     });
     if (!user) {
       await audit.record(knex, { type: 'PasswordResetFailed', detail: { reason: 'InvalidToken' }, context });
-      return { succeeded: false, errors: [pageMessages.invalidToken] };
+      return failed('InvalidToken');
     }
     outbox.kick();
     return { succeeded: true, value: user };
@@ -133,8 +139,8 @@ export class PasswordResetManager {
   /** SetPassword, for accounts created through an external login: only when none is set yet. */
   async addPassword(userId: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const user = await this.deps.users.findById(userId);
-    if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
-    if (user.passwordHash !== null) return { succeeded: false, errors: ['User already has a password set.'] };
+    if (!user) return failed('DefaultError');
+    if (user.passwordHash !== null) return failed('UserAlreadyHasPassword');
     return this.deps.users.storeNewPassword(user, newPassword, 'PasswordSet', context);
   }
 }

@@ -1,7 +1,17 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { twoFactorMessages } from '../messages.js';
+import { identityError, type IdentityErrorCode } from './identity-result.js';
 
-export type PhoneNumberResult = { ok: true; e164: string; country?: string } | { ok: false; error: string };
+export type PhoneNumberErrorCode = Extract<
+  IdentityErrorCode,
+  'PhoneNumberRequired' | 'InvalidPhoneNumber' | 'PhoneNumberNotMobile' | 'PhoneCountryNotAllowed'
+>;
+
+/** A refusal carries its code and `error`, the description shown under the field. */
+export type PhoneNumberResult = { ok: true; e164: string; country?: string } | { ok: false; code: PhoneNumberErrorCode; error: string };
+
+function refused(code: PhoneNumberErrorCode): PhoneNumberResult {
+  return { ok: false, code, error: identityError(code).description };
+}
 
 // E.164 allows 15 digits; with spaces, dashes and brackets a real number stays well under 32.
 const MAX_INPUT_LENGTH = 32;
@@ -18,14 +28,14 @@ const REFUSED_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'UAN'
  */
 export function parsePhoneNumber(input: string, allowedCountries: readonly string[] = []): PhoneNumberResult {
   const text = input.trim();
-  if (text === '') return { ok: false, error: twoFactorMessages.phoneRequired };
-  if (text.length > MAX_INPUT_LENGTH || !ALLOWED.test(text)) return { ok: false, error: twoFactorMessages.phoneInvalid };
+  if (text === '') return refused('PhoneNumberRequired');
+  if (text.length > MAX_INPUT_LENGTH || !ALLOWED.test(text)) return refused('InvalidPhoneNumber');
   const parsed = parsePhoneNumberFromString(text);
-  if (!parsed || !parsed.isValid()) return { ok: false, error: twoFactorMessages.phoneInvalid };
+  if (!parsed || !parsed.isValid()) return refused('InvalidPhoneNumber');
   const type = parsed.getType();
-  if (type && REFUSED_TYPES.has(type)) return { ok: false, error: twoFactorMessages.phoneNotMobile };
+  if (type && REFUSED_TYPES.has(type)) return refused('PhoneNumberNotMobile');
   if (allowedCountries.length > 0 && !(parsed.country && allowedCountries.includes(parsed.country))) {
-    return { ok: false, error: twoFactorMessages.phoneCountryNotAllowed };
+    return refused('PhoneCountryNotAllowed');
   }
   return { ok: true, e164: parsed.number, country: parsed.country };
 }

@@ -4,7 +4,8 @@ import type { Outbox } from '../messaging/outbox.js';
 import type { AuditContext, AuditLog } from '../db/stores/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { checkPassword, type PasswordPolicyOptions } from './password-policy.js';
+import { failed, type IdentityError, type IdentityResult } from './identity-result.js';
+import { passwordPolicyErrors, type PasswordPolicyOptions } from './password-policy.js';
 import type { TokenPurpose, TokenStore } from './token-store.js';
 import { DuplicateEmailError, type User, type UserStore } from '../db/stores/user-store.js';
 
@@ -21,9 +22,6 @@ export interface UserManagerDeps {
   emailTokenTtlMs: number;
   resetTokenTtlMs: number;
 }
-
-/** Expected outcomes are values, not exceptions (as in ASP.NET Identity's IdentityResult). */
-export type IdentityResult<T> = { succeeded: true; value: T } | { succeeded: false; errors: string[] };
 
 export interface CreateUserOptions {
   email: string;
@@ -61,8 +59,14 @@ export class UserManager {
     return this.deps.store.getRoles(this.deps.knex, userId);
   }
 
+  /** The password policy's refusals; empty when the password is acceptable. */
+  passwordErrors(password: string): IdentityError[] {
+    return passwordPolicyErrors(password, this.deps.passwordPolicy);
+  }
+
+  /** The same refusals as the descriptions a form shows under the password field. */
   validatePassword(password: string): string[] {
-    return checkPassword(password, this.deps.passwordPolicy);
+    return this.passwordErrors(password).map((e) => e.description);
   }
 
   link(path: string, query: Record<string, string>): string {
@@ -81,7 +85,7 @@ export class UserManager {
     context?: AuditContext,
     options: { notifyExisting?: boolean } = {},
   ): Promise<IdentityResult<{ link: string }>> {
-    const errors = this.validatePassword(password);
+    const errors = this.passwordErrors(password);
     if (errors.length) return { succeeded: false, errors };
     const passwordHash = await this.deps.hasher.hash(password);
     const { store, outbox, audit } = this.deps;
@@ -208,7 +212,7 @@ export class UserManager {
   /** For the admin CLI: creates a user directly, with roles, in one transaction. */
   async createUser(options: CreateUserOptions): Promise<IdentityResult<User>> {
     if (options.password !== undefined) {
-      const errors = this.validatePassword(options.password);
+      const errors = this.passwordErrors(options.password);
       if (errors.length) return { succeeded: false, errors };
     }
     const passwordHash = options.password === undefined ? null : await this.deps.hasher.hash(options.password);
@@ -231,7 +235,7 @@ export class UserManager {
       });
       return { succeeded: true, value: user };
     } catch (err) {
-      if (err instanceof DuplicateEmailError) return { succeeded: false, errors: [err.message] };
+      if (err instanceof DuplicateEmailError) return failed('DuplicateEmail');
       throw err;
     }
   }
@@ -275,10 +279,8 @@ export class UserManager {
   /** Changes the password (old one required); rotates the stamp and emails a notice. */
   async changePassword(userId: string, oldPassword: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const user = await this.findById(userId);
-    if (!user) return { succeeded: false, errors: ['An error has occurred.'] };
-    if (!(await this.checkPassword(user, oldPassword))) {
-      return { succeeded: false, errors: ['Incorrect password.'] };
-    }
+    if (!user) return failed('DefaultError');
+    if (!(await this.checkPassword(user, oldPassword))) return failed('IncorrectPassword');
     return this.storeNewPassword(user, newPassword, 'PasswordChanged', context);
   }
 
@@ -288,7 +290,7 @@ export class UserManager {
     event: 'PasswordChanged' | 'PasswordSet' | 'PasswordReset',
     context?: AuditContext,
   ): Promise<IdentityResult<User>> {
-    const errors = this.validatePassword(newPassword);
+    const errors = this.passwordErrors(newPassword);
     if (errors.length) return { succeeded: false, errors };
     const hash = await this.deps.hasher.hash(newPassword);
     const updated = await this.deps.knex.transaction(async (trx) => {

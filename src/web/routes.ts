@@ -16,71 +16,96 @@ import { requireSignedIn } from './middleware/current-user.js';
 import type { RouteOptions } from './route-options.js';
 import { createSignInDeviceCookie } from './sign-in-device-cookie.js';
 
+type Controllers = ReturnType<typeof createControllers>;
+
 /** Every path, guard and action at a glance. Every state change is a POST (CSRF-checked upstream). */
 export function createRoutes(services: Services, options: RouteOptions): Router {
-  const home = createHomeController();
-  const deviceCookie = createSignInDeviceCookie(services.signIn, services.config.env === 'production');
-  const registration = new RegistrationController(services);
-  const signInPages = new SignInController(services, { ...options, readDeviceCookie: deviceCookie.read });
-  const manage = createManageController(services);
-  const google = createGoogleAuth(services.config.google, services.config.appBaseUrl, services.clock);
-  const passwords = createPasswordController(services, { clearSignInThrottle: (email) => services.signIn.clearThrottle(email) });
-  const managePassword = createManagePasswordController(services, options);
-  const manageLogins = createManageLoginsController(services, { ...options, google });
-  const external = new ExternalLoginController(services, { ...options, google, completeLink: manageLogins.completeLink });
-  const twoFactor = new TwoFactorController(services, options);
-  const phone = createPhoneController(services, options);
-  const twoFactorSettings = createTwoFactorSettingsController(services, options);
+  const c = createControllers(services, options);
   const r = Router();
-
-  r.use(deviceCookie.recognizeDevice);
+  r.use(c.deviceCookie.recognizeDevice);
   r.use('/account', (_req, res, next) => {
     // The sign-in pages offer Google only when it is configured.
-    res.locals.externalProviders = google?.providers ?? [];
+    res.locals.externalProviders = c.google?.providers ?? [];
     next();
   });
-
-  r.get('/', home.index);
-
-  r.get('/account/register', registration.registerForm);
-  r.post('/account/register', registration.register);
-  r.get('/account/confirm-email', registration.confirmEmailForm);
-  r.post('/account/confirm-email', registration.confirmEmail);
-  r.get('/account/login', signInPages.loginForm);
-  r.post('/account/login', signInPages.login);
-  r.post('/account/log-off', signInPages.logOff);
-  // Open only to a visitor with a fresh pending two-factor sign-in (checked in the controller).
-  r.get('/account/send-code', twoFactor.sendCodeForm);
-  r.post('/account/send-code', twoFactor.sendCode);
-  r.get('/account/verify-code', twoFactor.verifyCodeForm);
-  r.post('/account/verify-code', twoFactor.verifyCode);
-
-  r.get('/manage', requireSignedIn, manage.index);
-  r.get('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumberForm);
-  r.post('/manage/add-phone-number', requireSignedIn, phone.addPhoneNumber);
-  r.get('/manage/verify-phone-number', requireSignedIn, phone.verifyPhoneNumberForm);
-  r.post('/manage/verify-phone-number', requireSignedIn, phone.verifyPhoneNumber);
-  r.post('/manage/remove-phone-number', requireSignedIn, phone.removePhoneNumber);
-  r.post('/manage/enable-two-factor', requireSignedIn, twoFactorSettings.enableTwoFactor);
-  r.post('/manage/disable-two-factor', requireSignedIn, twoFactorSettings.disableTwoFactor);
-  r.post('/manage/remember-browser', requireSignedIn, twoFactorSettings.rememberBrowser);
-  r.post('/manage/forget-browser', requireSignedIn, twoFactorSettings.forgetBrowser);
-
-  r.get('/account/forgot-password', passwords.forgotPasswordForm);
-  r.post('/account/forgot-password', passwords.forgotPassword);
-  r.get('/account/reset-password', passwords.resetPasswordForm);
-  r.post('/account/reset-password', passwords.resetPassword);
-  r.post('/account/external-login', external.externalLogin);
-  r.get('/account/external-login-callback', external.externalLoginCallback);
-  r.get('/account/external-login-confirmation', external.confirmationForm);
-  r.post('/account/external-login-confirmation', external.confirmation);
-  r.get('/manage/change-password', requireSignedIn, managePassword.changePasswordForm);
-  r.post('/manage/change-password', requireSignedIn, managePassword.changePassword);
-  r.get('/manage/set-password', requireSignedIn, managePassword.setPasswordForm);
-  r.post('/manage/set-password', requireSignedIn, managePassword.setPassword);
-  r.get('/manage/logins', requireSignedIn, manageLogins.logins);
-  r.post('/manage/link-login', requireSignedIn, manageLogins.linkLogin);
-  r.post('/manage/remove-login', requireSignedIn, manageLogins.removeLogin);
-
+  r.get('/', c.home.index);
+  accountRoutes(r, c);
+  manageRoutes(r, c);
   return r;
+}
+
+/** Each controller, given only the collaborators it uses. */
+function createControllers(services: Services, options: RouteOptions) {
+  const { clock, config, externalLogins, keys, passwordReset, phoneNumbers, rateLimiter, rememberedBrowsers, signIn, twoFactor, users } =
+    services;
+  const deviceCookie = createSignInDeviceCookie(signIn, config.production);
+  const google = createGoogleAuth(config.google, config.appBaseUrl, clock);
+  const manageLogins = createManageLoginsController({ clock, externalLogins }, { ...options, google });
+  return {
+    deviceCookie,
+    google,
+    manageLogins,
+    home: createHomeController(),
+    registration: new RegistrationController({ clock, config, externalLogins, keys, rateLimiter, users }),
+    signInPages: new SignInController({ clock, config, signIn }, { ...options, readDeviceCookie: deviceCookie.read }),
+    twoFactor: new TwoFactorController({ clock, config, signIn }, options),
+    external: new ExternalLoginController(
+      { clock, config, externalLogins, keys, rateLimiter, signIn, users },
+      { ...options, google, completeLink: manageLogins.completeLink },
+    ),
+    passwords: createPasswordController(
+      { config, keys, passwordReset, rateLimiter, users },
+      { clearSignInThrottle: (email) => signIn.clearThrottle(email) },
+    ),
+    manage: createManageController({ config, externalLogins, rememberedBrowsers }),
+    managePassword: createManagePasswordController({ clock, passwordReset, rateLimiter, users }, options),
+    phone: createPhoneController({ clock, config, phoneNumbers }, options),
+    twoFactorSettings: createTwoFactorSettingsController({ clock, config, rememberedBrowsers, twoFactor }, options),
+  };
+}
+
+/** The visitor's pages: register, sign in (both factors), passwords, external logins. */
+function accountRoutes(r: Router, c: Controllers): void {
+  r.get('/account/register', c.registration.registerForm);
+  r.post('/account/register', c.registration.register);
+  r.get('/account/confirm-email', c.registration.confirmEmailForm);
+  r.post('/account/confirm-email', c.registration.confirmEmail);
+  r.get('/account/login', c.signInPages.loginForm);
+  r.post('/account/login', c.signInPages.login);
+  r.post('/account/log-off', c.signInPages.logOff);
+  // Open only to a visitor with a fresh pending two-factor sign-in (checked in the controller).
+  r.get('/account/send-code', c.twoFactor.sendCodeForm);
+  r.post('/account/send-code', c.twoFactor.sendCode);
+  r.get('/account/verify-code', c.twoFactor.verifyCodeForm);
+  r.post('/account/verify-code', c.twoFactor.verifyCode);
+  r.get('/account/forgot-password', c.passwords.forgotPasswordForm);
+  r.post('/account/forgot-password', c.passwords.forgotPassword);
+  r.get('/account/reset-password', c.passwords.resetPasswordForm);
+  r.post('/account/reset-password', c.passwords.resetPassword);
+  r.post('/account/external-login', c.external.externalLogin);
+  r.get('/account/external-login-callback', c.external.externalLoginCallback);
+  r.get('/account/external-login-confirmation', c.external.confirmationForm);
+  r.post('/account/external-login-confirmation', c.external.confirmation);
+}
+
+/** The signed-in user's pages: every one behind requireSignedIn. */
+function manageRoutes(r: Router, c: Controllers): void {
+  const signedIn = requireSignedIn;
+  r.get('/manage', signedIn, c.manage.index);
+  r.get('/manage/add-phone-number', signedIn, c.phone.addPhoneNumberForm);
+  r.post('/manage/add-phone-number', signedIn, c.phone.addPhoneNumber);
+  r.get('/manage/verify-phone-number', signedIn, c.phone.verifyPhoneNumberForm);
+  r.post('/manage/verify-phone-number', signedIn, c.phone.verifyPhoneNumber);
+  r.post('/manage/remove-phone-number', signedIn, c.phone.removePhoneNumber);
+  r.post('/manage/enable-two-factor', signedIn, c.twoFactorSettings.enableTwoFactor);
+  r.post('/manage/disable-two-factor', signedIn, c.twoFactorSettings.disableTwoFactor);
+  r.post('/manage/remember-browser', signedIn, c.twoFactorSettings.rememberBrowser);
+  r.post('/manage/forget-browser', signedIn, c.twoFactorSettings.forgetBrowser);
+  r.get('/manage/change-password', signedIn, c.managePassword.changePasswordForm);
+  r.post('/manage/change-password', signedIn, c.managePassword.changePassword);
+  r.get('/manage/set-password', signedIn, c.managePassword.setPasswordForm);
+  r.post('/manage/set-password', signedIn, c.managePassword.setPassword);
+  r.get('/manage/logins', signedIn, c.manageLogins.logins);
+  r.post('/manage/link-login', signedIn, c.manageLogins.linkLogin);
+  r.post('/manage/remove-login', signedIn, c.manageLogins.removeLogin);
 }

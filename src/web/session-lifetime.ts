@@ -17,10 +17,10 @@ export interface SessionLifetimes {
 
 export function sessionLifetimes(config: Config): SessionLifetimes {
   return {
-    idleMs: config.sessionIdleMinutes * 60_000,
-    absoluteMs: config.sessionAbsoluteHours * 3_600_000,
-    rememberedIdleMs: config.rememberMeIdleDays * 86_400_000,
-    rememberedAbsoluteMs: config.rememberMeAbsoluteDays * 86_400_000,
+    idleMs: config.sessionIdleMs,
+    absoluteMs: config.sessionAbsoluteMs,
+    rememberedIdleMs: config.rememberMeIdleMs,
+    rememberedAbsoluteMs: config.rememberMeAbsoluteMs,
   };
 }
 

@@ -1,6 +1,7 @@
 import { CliError } from '../cli-error.js';
 import { checkPolicy, cliAuditContext, type Command } from '../command.js';
 import { readPassword } from '../password-input.js';
+import { describeErrors } from '../../identity/identity-result.js';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_ROLE = 'Admin';
@@ -59,7 +60,7 @@ export const seed: Command = {
           roles: [ADMIN_ROLE],
           context,
         });
-        if (!created.succeeded) throw new CliError(created.errors.join(' '));
+        if (!created.succeeded) throw new CliError(describeErrors(created.errors));
         await audit.record(db.knex, { userId: created.value.id, type: 'AdminSeeded', detail: { created: true }, context });
         io.stdout(`Created ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (email confirmed, lockout disabled).\n`);
         return;
@@ -71,7 +72,7 @@ export const seed: Command = {
       if (!hasRole) await users.addToRole(existing.id, ADMIN_ROLE, context);
       if (force) {
         const changed = await users.storeNewPassword(existing, password, 'PasswordReset', context);
-        if (!changed.succeeded) throw new CliError(`password rejected: ${changed.errors.join(' ')}`);
+        if (!changed.succeeded) throw new CliError(`password rejected: ${describeErrors(changed.errors)}`);
       }
       await audit.record(db.knex, {
         userId: existing.id,

@@ -3,6 +3,7 @@ import { CliError } from '../cli-error.js';
 import { checkPolicy, cliAuditContext, emailOption, requiredString, requireUser, roleName, yesNo, type Command } from '../command.js';
 import { readPassword } from '../password-input.js';
 import { formatTable } from '../table.js';
+import { describeErrors } from '../../identity/identity-result.js';
 
 const emailOpt = { type: 'string', value: 'E', description: 'the account’s email address' } as const;
 
@@ -28,7 +29,7 @@ export const createUser: Command = {
 
     return async ({ users }) => {
       const result = await users.createUser({ email, password, emailConfirmed, roles, context: cliAuditContext() });
-      if (!result.succeeded) throw new CliError(result.errors.join(' '));
+      if (!result.succeeded) throw new CliError(describeErrors(result.errors));
       const notes = [
         roles.length ? `roles: ${roles.join(', ')}` : 'no roles',
         emailConfirmed ? 'email confirmed' : 'email not confirmed',

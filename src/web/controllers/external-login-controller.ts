@@ -7,7 +7,8 @@ import type { SecretKeys } from '../../identity/secret-keys.js';
 import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
 import type { UserManager } from '../../identity/user-manager.js';
 import { normaliseEmail } from '../../identity/email-address.js';
-import { pageMessages } from '../../messages.js';
+import { pageMessages, pageTitles } from '../../messages.js';
+import { emailFieldError } from '../form-checks.js';
 import { field, safeLocalUrl, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../../identity/account-limit-keys.js';
 import { RATE_LIMITS } from '../rate-limits.js';
@@ -80,7 +81,7 @@ export class ExternalLoginController {
     const raw = field(req.body, 'email');
     const email = normaliseEmail(raw);
     if (!email) {
-      const message = raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.';
+      const message = emailFieldError(raw, email)!;
       return renderConfirmation(res, pending.providerDisplayName ?? pending.loginProvider, raw.slice(0, 254), { email: message });
     }
     const { returnUrl, startedAt: _s, ...login } = pending;
@@ -103,7 +104,7 @@ export class ExternalLoginController {
     }
     // New unconfirmed account or an address that already has one: the same page either way.
     res.render('account/check-email', {
-      title: 'Check your email',
+      title: pageTitles.checkYourEmail,
       message: pageMessages.checkEmailToConfirm,
       demoLink: this.deps.config.demoMode ? result.link : undefined,
     });
@@ -113,7 +114,7 @@ export class ExternalLoginController {
     const outcome = await this.deps.signIn.externalSignIn(login, {
       rememberMe: false,
       returnUrl,
-      rememberedBrowserToken: readRememberBrowserCookie(req, this.deps.config.env === 'production'),
+      rememberedBrowserToken: readRememberBrowserCookie(req, this.deps.config.production),
       context: auditContext(req),
     });
     switch (outcome.status) {
@@ -125,7 +126,7 @@ export class ExternalLoginController {
         return renderLockedOut(req, res, outcome, this.deps.clock());
       case 'NotAllowed':
         return res.render('account/login', {
-          title: 'Log in',
+          title: pageTitles.logIn,
           email: '',
           returnUrl,
           rememberMe: false,
@@ -153,9 +154,9 @@ export class ExternalLoginController {
 }
 
 function failure(res: Response) {
-  res.render('account/external-login-failure', { title: 'Login Failure', message: pageMessages.externalLoginFailure });
+  res.render('account/external-login-failure', { title: pageTitles.loginFailure, message: pageMessages.externalLoginFailure });
 }
 
 function renderConfirmation(res: Response, provider: string, email: string, errors: FieldErrors) {
-  res.render('account/external-login-confirmation', { title: 'Register', provider, email, errors });
+  res.render('account/external-login-confirmation', { title: pageTitles.register, provider, email, errors });
 }

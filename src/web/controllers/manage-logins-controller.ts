@@ -1,11 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import type { ExternalLoginInfo } from '../../identity/external-logins.js';
-import { pageMessages, statusMessages } from '../../messages.js';
+import { pageMessages, pageTitles, statusMessages } from '../../messages.js';
 import { field, queryParam } from '../forms.js';
 import type { ExternalAuthIntent, GoogleAuth } from '../google-auth.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
+import { hasError } from '../../identity/identity-result.js';
 
 export interface ManageLoginsOptions {
   google?: GoogleAuth;
@@ -15,9 +16,10 @@ export interface ManageLoginsOptions {
 
 const LOGINS_PAGE = '/manage/logins';
 
+export type ManageLoginsControllerDeps = Pick<Services, 'clock' | 'externalLogins'>;
+
 /** ManageLogins, LinkLogin (and its callback) and RemoveLogin. */
-export function createManageLoginsController(services: Services, options: ManageLoginsOptions) {
-  const { externalLogins, clock } = services;
+export function createManageLoginsController({ clock, externalLogins }: ManageLoginsControllerDeps, options: ManageLoginsOptions) {
   const providers = options.google?.providers ?? [];
   const back = (res: Response, message: string) => res.redirect(303, `${LOGINS_PAGE}?message=${message}`);
 
@@ -28,7 +30,7 @@ export function createManageLoginsController(services: Services, options: Manage
       const userLogins = await externalLogins.getLogins(user.id);
       const key = queryParam(req.query, 'message');
       res.render('manage/logins', {
-        title: 'Manage your external logins',
+        title: pageTitles.manageLogins,
         message: statusMessages[key],
         isError: key === 'Error' || key === 'LoginAlreadyLinked',
         userLogins,
@@ -48,11 +50,11 @@ export function createManageLoginsController(services: Services, options: Manage
     async completeLink(req: Request, res: Response, login: ExternalLoginInfo, intent: ExternalAuthIntent) {
       const user = req.user;
       if (!user || user.id !== intent.userId) {
-        return res.render('account/external-login-failure', { title: 'Login Failure', message: pageMessages.externalLoginFailure });
+        return res.render('account/external-login-failure', { title: pageTitles.loginFailure, message: pageMessages.externalLoginFailure });
       }
       const result = await externalLogins.addLogin(user.id, login, auditContext(req));
       if (!result.succeeded) {
-        return back(res, result.errors[0] === statusMessages.LoginAlreadyLinked ? 'LoginAlreadyLinked' : 'Error');
+        return back(res, hasError(result.errors, 'LoginAlreadyAssociated') ? 'LoginAlreadyLinked' : 'Error');
       }
       await reissueSession(req, result.value, clock().getTime(), options.rememberMeMs);
       back(res, 'AddLoginSuccess');

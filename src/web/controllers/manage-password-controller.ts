@@ -1,7 +1,10 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
+import { describeErrors } from '../../identity/identity-result.js';
 import type { User } from '../../db/stores/user-store.js';
+import { pageTitles, validationMessages } from '../../messages.js';
 import { field, type FieldErrors } from '../forms.js';
+import { checkNewPassword, newPasswordField } from '../form-checks.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
@@ -11,21 +14,16 @@ export interface ManagePasswordOptions {
   rememberMeMs: number;
 }
 
-/** ChangePassword and SetPassword on the Manage pages (signed-in users only). */
-export function createManagePasswordController(services: Services, options: ManagePasswordOptions) {
-  const { users, passwordReset, rateLimiter, clock } = services;
+export type ManagePasswordControllerDeps = Pick<Services, 'clock' | 'passwordReset' | 'rateLimiter' | 'users'>;
 
-  function newPasswordErrors(body: unknown, errors: FieldErrors) {
-    const password = field(body, 'newPassword');
-    if (!password) errors.newPassword = 'The New password field is required.';
-    else {
-      const problems = users.validatePassword(password);
-      if (problems.length) errors.newPassword = problems.join(' ');
-    }
-    if (password && field(body, 'confirmPassword') !== password) {
-      errors.confirmPassword = 'The new password and confirmation password do not match.';
-    }
-  }
+/** ChangePassword and SetPassword on the Manage pages (signed-in users only). */
+export function createManagePasswordController(
+  { clock, passwordReset, rateLimiter, users }: ManagePasswordControllerDeps,
+  options: ManagePasswordOptions,
+) {
+  const renderChange = (res: Response, errors: FieldErrors, status = 200) =>
+    res.status(status).render('manage/change-password', { title: pageTitles.changePassword, errors });
+  const renderSet = (res: Response, errors: FieldErrors) => res.render('manage/set-password', { title: pageTitles.setPassword, errors });
 
   /** The stamp changed: every other session ends; this one carries on in a new id. */
   async function keepThisSession(req: Request, res: Response, user: User, message: string) {
@@ -35,40 +33,37 @@ export function createManagePasswordController(services: Services, options: Mana
 
   return {
     changePasswordForm(_req: Request, res: Response) {
-      res.render('manage/change-password', { title: 'Change Password', errors: {} });
+      renderChange(res, {});
     },
 
     async changePassword(req: Request, res: Response) {
       const user = req.user!;
-      const render = (errors: FieldErrors, status = 200) =>
-        res.status(status).render('manage/change-password', { title: 'Change Password', errors });
       const errors: FieldErrors = {};
-      if (!field(req.body, 'oldPassword')) errors.oldPassword = 'The Current password field is required.';
-      newPasswordErrors(req.body, errors);
-      if (Object.keys(errors).length) return render(errors);
+      if (!field(req.body, 'oldPassword')) errors.oldPassword = validationMessages.currentPasswordRequired;
+      checkNewPassword(req.body, errors, users, newPasswordField);
+      if (Object.keys(errors).length) return renderChange(res, errors);
       // The current password is a guess like any other: whoever holds a session may not know it.
       const limit = await rateLimiter.hit(`changepw:user:${user.id}`, RATE_LIMITS.changePasswordPerUser);
-      if (!limit.allowed) return render({ form: 'Too many attempts. Please wait a few minutes and try again.' }, 429);
+      if (!limit.allowed) return renderChange(res, { form: validationMessages.tooManyPasswordChanges }, 429);
       const result = await users.changePassword(user.id, field(req.body, 'oldPassword'), field(req.body, 'newPassword'), auditContext(req));
       if (!result.succeeded) {
-        const wrongOld = result.errors.includes('Incorrect password.');
-        return render(wrongOld ? { oldPassword: 'Incorrect password.' } : { newPassword: result.errors.join(' ') });
+        const wrongOld = result.errors.find((e) => e.code === 'IncorrectPassword');
+        return renderChange(res, wrongOld ? { oldPassword: wrongOld.description } : { newPassword: describeErrors(result.errors) });
       }
       await keepThisSession(req, res, result.value, 'ChangePasswordSuccess');
     },
 
     setPasswordForm(req: Request, res: Response) {
       if (req.user!.passwordHash !== null) return res.redirect('/manage');
-      res.render('manage/set-password', { title: 'Create Local Login', errors: {} });
+      renderSet(res, {});
     },
 
     async setPassword(req: Request, res: Response) {
-      const render = (errors: FieldErrors) => res.render('manage/set-password', { title: 'Create Local Login', errors });
       const errors: FieldErrors = {};
-      newPasswordErrors(req.body, errors);
-      if (Object.keys(errors).length) return render(errors);
+      checkNewPassword(req.body, errors, users, newPasswordField);
+      if (Object.keys(errors).length) return renderSet(res, errors);
       const result = await passwordReset.addPassword(req.user!.id, field(req.body, 'newPassword'), auditContext(req));
-      if (!result.succeeded) return render({ form: result.errors.join(' ') });
+      if (!result.succeeded) return renderSet(res, { form: describeErrors(result.errors) });
       await keepThisSession(req, res, result.value, 'SetPasswordSuccess');
     },
   };

@@ -1,10 +1,12 @@
 import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { normaliseEmail } from '../../identity/email-address.js';
+import { describeErrors } from '../../identity/identity-result.js';
 import { looksLikeUrlToken } from '../../identity/token-store.js';
-import { pageMessages } from '../../messages.js';
+import { pageMessages, pageTitles } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import { accountLimitKeys } from '../../identity/account-limit-keys.js';
+import { checkNewPassword, emailFieldError } from '../form-checks.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { auditContext } from '../audit-context.js';
 
@@ -13,33 +15,23 @@ export interface PasswordControllerOptions {
   clearSignInThrottle(email: string): Promise<void>;
 }
 
+export type PasswordControllerDeps = Pick<Services, 'config' | 'keys' | 'passwordReset' | 'rateLimiter' | 'users'>;
+
 interface ResetForm {
   email: string;
   code: string;
 }
 
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
-export function createPasswordController(services: Services, options: PasswordControllerOptions) {
-  const { passwordReset, rateLimiter, users, config } = services;
+export function createPasswordController(deps: PasswordControllerDeps, options: PasswordControllerOptions) {
+  const { config, passwordReset, rateLimiter, users } = deps;
 
-  function renderForgot(res: Response, email: string, errors: FieldErrors) {
-    res.render('account/forgot-password', { title: 'Forgot your password?', email, errors });
+  function renderForgot(res: Response, email: string, errors: FieldErrors, status = 200) {
+    res.status(status).render('account/forgot-password', { title: pageTitles.forgotPassword, email, errors });
   }
 
-  function renderReset(res: Response, form: ResetForm, errors: FieldErrors) {
-    res.render('account/reset-password', { title: 'Reset password', ...form, errors });
-  }
-
-  function passwordErrors(body: unknown, errors: FieldErrors, name = 'password') {
-    const password = field(body, name);
-    if (!password) errors[name] = 'The Password field is required.';
-    else {
-      const problems = users.validatePassword(password);
-      if (problems.length) errors[name] = problems.join(' ');
-    }
-    if (password && field(body, 'confirmPassword') !== password) {
-      errors.confirmPassword = 'The password and confirmation password do not match.';
-    }
+  function renderReset(res: Response, form: ResetForm, errors: FieldErrors, status = 200) {
+    res.status(status).render('account/reset-password', { title: pageTitles.resetPassword, ...form, errors });
   }
 
   return {
@@ -50,26 +42,17 @@ export function createPasswordController(services: Services, options: PasswordCo
     async forgotPassword(req: Request, res: Response) {
       const raw = field(req.body, 'email');
       const email = normaliseEmail(raw);
-      if (!email)
-        return renderForgot(res, raw.slice(0, 254), {
-          email: raw ? 'The Email field is not a valid e-mail address.' : 'The Email field is required.',
-        });
+      if (!email) return renderForgot(res, raw.slice(0, 254), { email: emailFieldError(raw, email)! });
       const perIp = await rateLimiter.hit(`forgot:ip:${req.ip}`, RATE_LIMITS.forgotPasswordPerIp);
-      if (!perIp.allowed)
-        return res.status(429).render('account/forgot-password', {
-          title: 'Forgot your password?',
-          email,
-          errors: { form: pageMessages.tooManyResetRequests },
-        });
+      if (!perIp.allowed) return renderForgot(res, email, { form: pageMessages.tooManyResetRequests }, 429);
       // Over the per-address limit the page is the same, but no more mail goes to that inbox.
       const perAddress = await rateLimiter.hitAll(
-        (await accountLimitKeys(services, 'forgot', email)).map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]),
+        (await accountLimitKeys(deps, 'forgot', email)).map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]),
       );
       const sent = perAddress.allowed ? await passwordReset.sendPasswordResetLink(email, auditContext(req)) : {};
-      if (!perAddress.allowed)
-        await services.audit.record(services.db.knex, { type: 'PasswordResetThrottled', context: auditContext(req) });
+      if (!perAddress.allowed) await passwordReset.recordThrottled(auditContext(req));
       res.render('account/forgot-password-confirmation', {
-        title: 'Forgot Password Confirmation',
+        title: pageTitles.forgotPasswordConfirmation,
         message: pageMessages.checkEmailToReset,
         demoLink: config.demoMode ? sent.link : undefined,
       });
@@ -80,7 +63,7 @@ export function createPasswordController(services: Services, options: PasswordCo
       res.set('Referrer-Policy', 'no-referrer');
       const code = queryParam(req.query, 'code');
       if (!looksLikeUrlToken(code))
-        return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+        return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
       renderReset(res, { email: '', code }, {});
     },
 
@@ -88,21 +71,18 @@ export function createPasswordController(services: Services, options: PasswordCo
       const form = { email: field(req.body, 'email').slice(0, 254), code: field(req.body, 'code').slice(0, 512) };
       const errors: FieldErrors = {};
       const email = normaliseEmail(form.email);
-      if (!form.email) errors.email = 'The Email field is required.';
-      else if (!email) errors.email = 'The Email field is not a valid e-mail address.';
-      passwordErrors(req.body, errors);
+      const badEmail = emailFieldError(form.email, email);
+      if (badEmail) errors.email = badEmail;
+      checkNewPassword(req.body, errors, users);
       if (!form.code) errors.form = pageMessages.invalidToken;
       if (Object.keys(errors).length) return renderReset(res, form, errors);
 
       const perIp = await rateLimiter.hit(`reset:ip:${req.ip}`, RATE_LIMITS.resetPasswordPerIp);
-      if (!perIp.allowed)
-        return res
-          .status(429)
-          .render('account/reset-password', { title: 'Reset password', ...form, errors: { form: pageMessages.tooManyResetRequests } });
+      if (!perIp.allowed) return renderReset(res, form, { form: pageMessages.tooManyResetRequests }, 429);
       const result = await passwordReset.resetPassword(email!, form.code, field(req.body, 'password'), auditContext(req));
-      if (!result.succeeded) return renderReset(res, form, { form: result.errors.join(' ') });
+      if (!result.succeeded) return renderReset(res, form, { form: describeErrors(result.errors) });
       await options.clearSignInThrottle(email!);
-      res.render('account/reset-password-confirmation', { title: 'Reset password confirmation' });
+      res.render('account/reset-password-confirmation', { title: pageTitles.resetPasswordConfirmation });
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Services } from '../../composition.js';
 import { formatPhoneNumber, parsePhoneNumber } from '../../identity/phone-number.js';
 import type { User } from '../../db/stores/user-store.js';
-import { pageMessages, twoFactorMessages } from '../../messages.js';
+import { pageMessages, pageTitles, twoFactorMessages, validationMessages } from '../../messages.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import type { RouteOptions } from '../route-options.js';
 import { normaliseCode } from '../security-code-input.js';
@@ -13,19 +13,20 @@ import { renderRateLimited } from './two-factor-views.js';
 /** What the user typed, safe to show again: bounded and without control characters. */
 const echo = (raw: string) => raw.slice(0, 32).replace(/\p{C}/gu, '');
 
+export type PhoneControllerDeps = Pick<Services, 'clock' | 'config' | 'phoneNumbers'>;
+
 /** AddPhoneNumber → SMS code → VerifyPhoneNumber → saved; RemovePhoneNumber (all signed in). */
-export function createPhoneController(services: Services, options: RouteOptions) {
-  const { phoneNumbers, clock, config } = services;
+export function createPhoneController({ clock, config, phoneNumbers }: PhoneControllerDeps, options: RouteOptions) {
   const allowedCountries = config.twoFactor.allowedCountries;
 
   function renderAdd(res: Response, phoneNumber: string, errors: FieldErrors, status = 200) {
-    res.status(status).render('manage/add-phone-number', { title: 'Add Phone Number', phoneNumber, errors });
+    res.status(status).render('manage/add-phone-number', { title: pageTitles.addPhoneNumber, phoneNumber, errors });
   }
 
   async function renderVerify(res: Response, user: User, phoneNumber: string, errors: FieldErrors) {
     const demoCode = config.demoMode ? await phoneNumbers.demoCode(user.id, phoneNumber) : undefined;
     res.render('manage/verify-phone-number', {
-      title: 'Verify Phone Number',
+      title: pageTitles.verifyPhoneNumber,
       phoneNumber,
       displayNumber: formatPhoneNumber(phoneNumber),
       demoCode,
@@ -68,7 +69,7 @@ export function createPhoneController(services: Services, options: RouteOptions)
           res,
           req.user!,
           parsed.e164,
-          rawCode ? { form: pageMessages.failedToVerifyPhone } : { code: twoFactorMessages.codeRequired },
+          rawCode ? { form: pageMessages.failedToVerifyPhone } : { code: validationMessages.codeRequired },
         );
       }
       const updated = await phoneNumbers.changePhoneNumber(req.user!.id, parsed.e164, code, auditContext(req));

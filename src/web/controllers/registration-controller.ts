@@ -7,7 +7,9 @@ import type { ExternalLoginManager } from '../../identity/external-logins.js';
 import type { RateLimiter, RateLimitResult } from '../../identity/rate-limiter.js';
 import type { SecretKeys } from '../../identity/secret-keys.js';
 import type { UserManager } from '../../identity/user-manager.js';
-import { pageMessages } from '../../messages.js';
+import { describeErrors } from '../../identity/identity-result.js';
+import { pageMessages, pageTitles } from '../../messages.js';
+import { checkNewPassword, emailFieldError } from '../form-checks.js';
 import { auditContext } from '../audit-context.js';
 import { field, queryParam, type FieldErrors } from '../forms.js';
 import { RATE_LIMITS, retryAfterSeconds } from '../rate-limits.js';
@@ -34,7 +36,7 @@ export class RegistrationController {
     const rawEmail = field(req.body, 'email');
     const password = field(req.body, 'password');
     const email = normaliseEmail(rawEmail);
-    const errors = this.registrationErrors(rawEmail, email, password, field(req.body, 'confirmPassword'));
+    const errors = this.registrationErrors(req.body, rawEmail, email);
     if (!email || errors) return this.renderRegister(res, rawEmail.slice(0, 254), errors ?? {});
 
     const verdict = await this.countRegistration(req, email);
@@ -47,10 +49,10 @@ export class RegistrationController {
       (await accountLimitKeys(this.deps, 'notice', email)).map((k) => [k, RATE_LIMITS.accountNoticePerAddress]),
     );
     const result = await users.register(email, password, auditContext(req), { notifyExisting: notice.allowed });
-    if (!result.succeeded) return this.renderRegister(res, rawEmail, { password: result.errors.join(' ') });
+    if (!result.succeeded) return this.renderRegister(res, rawEmail, { password: describeErrors(result.errors) });
     // The same page whether the address was new or already had an account.
     res.render('account/check-email', {
-      title: 'Check your email',
+      title: pageTitles.checkYourEmail,
       message: pageMessages.checkEmailToConfirm,
       demoLink: config.demoMode ? result.value.link : undefined,
     });
@@ -66,14 +68,15 @@ export class RegistrationController {
     res.set('Referrer-Policy', 'no-referrer');
     const userId = queryParam(req.query, 'userId');
     const code = queryParam(req.query, 'code');
-    if (!userId || !code) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
+    if (!userId || !code)
+      return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
     // An account made with an external login and an address nobody proved may be someone
     // else's Google account under the reader's address (pre-hijacking): say so before the button.
     const user = await this.deps.users.findById(userId);
     const [login] = user && !user.emailConfirmed ? await this.deps.externalLogins.getLogins(user.id) : [];
     const loginWarning = login ? pageMessages.confirmAccountMadeWithLogin(login.providerDisplayName ?? login.loginProvider) : undefined;
     res.render('account/confirm-email-form', {
-      title: 'Confirm Email',
+      title: pageTitles.confirmEmail,
       userId: userId.slice(0, 64),
       code: code.slice(0, 512),
       loginWarning,
@@ -84,21 +87,16 @@ export class RegistrationController {
   confirmEmail = async (req: Request, res: Response) => {
     res.set('Referrer-Policy', 'no-referrer');
     const ok = await this.deps.users.confirmEmail(field(req.body, 'userId'), field(req.body, 'code'), auditContext(req));
-    if (!ok) return res.status(400).render('error', { title: 'Error', message: pageMessages.invalidToken, status: 400 });
-    res.render('account/confirm-email', { title: 'Confirm Email' });
+    if (!ok) return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
+    res.render('account/confirm-email', { title: pageTitles.confirmEmail });
   };
 
   /** The form's own checks, before anything is counted or hashed; undefined when it is fine. */
-  private registrationErrors(rawEmail: string, email: string | undefined, password: string, confirm: string): FieldErrors | undefined {
+  private registrationErrors(body: unknown, rawEmail: string, email: string | undefined): FieldErrors | undefined {
     const errors: FieldErrors = {};
-    if (!rawEmail) errors.email = 'The Email field is required.';
-    else if (!email) errors.email = 'The Email field is not a valid e-mail address.';
-    if (!password) errors.password = 'The Password field is required.';
-    else {
-      const problems = this.deps.users.validatePassword(password);
-      if (problems.length) errors.password = problems.join(' ');
-    }
-    if (password && confirm !== password) errors.confirmPassword = 'The password and confirmation password do not match.';
+    const emailError = emailFieldError(rawEmail, email);
+    if (emailError) errors.email = emailError;
+    checkNewPassword(body, errors, this.deps.users);
     return Object.keys(errors).length ? errors : undefined;
   }
 
@@ -116,6 +114,6 @@ export class RegistrationController {
   }
 
   private renderRegister(res: Response, email: string, errors: FieldErrors) {
-    res.render('account/register', { title: 'Register', email, errors });
+    res.render('account/register', { title: pageTitles.register, email, errors });
   }
 }

@@ -3,7 +3,8 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../clock.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
-import { pageMessages } from '../../messages.js';
+import { pageMessages, pageTitles, validationMessages } from '../../messages.js';
+import { emailFieldError } from '../form-checks.js';
 import { auditContext } from '../audit-context.js';
 import { checkbox, field, queryParam, safeLocalUrl, type FieldErrors } from '../forms.js';
 import { retryAfterSeconds } from '../rate-limits.js';
@@ -37,7 +38,7 @@ export class SignInController {
     private readonly deps: SignInControllerDeps,
     private readonly options: SignInControllerOptions,
   ) {
-    this.production = deps.config.env === 'production';
+    this.production = deps.config.production;
   }
 
   loginForm = (req: Request, res: Response) => {
@@ -88,15 +89,15 @@ export class SignInController {
   };
 
   private renderLogin(res: Response, form: LoginForm, errors: FieldErrors) {
-    res.render('account/login', { title: 'Log in', ...form, errors });
+    res.render('account/login', { title: pageTitles.logIn, ...form, errors });
   }
 }
 
 /** The login form's own checks, before any account is looked at; undefined when it is complete. */
 function loginFieldErrors(typed: string, email: string | undefined, password: string): FieldErrors | undefined {
   const errors: FieldErrors = {};
-  if (!typed) errors.email = 'The Email field is required.';
-  else if (!email) errors.email = 'The Email field is not a valid e-mail address.';
-  if (!password) errors.password = 'The Password field is required.';
+  const emailError = emailFieldError(typed, email);
+  if (emailError) errors.email = emailError;
+  if (!password) errors.password = validationMessages.passwordRequired;
   return Object.keys(errors).length ? errors : undefined;
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { PendingSignIn } from '../../identity/sign-in/pending-sign-in.js';
 import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
 import type { User } from '../../db/stores/user-store.js';
-import { pageMessages, twoFactorMessages } from '../../messages.js';
+import { pageMessages, pageTitles, twoFactorMessages } from '../../messages.js';
 import { auditContext } from '../audit-context.js';
 import { checkbox, field, type FieldErrors } from '../forms.js';
 import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
@@ -31,7 +31,7 @@ export class TwoFactorController {
     private readonly deps: TwoFactorControllerDeps,
     private readonly options: RouteOptions,
   ) {
-    this.production = deps.config.env === 'production';
+    this.production = deps.config.production;
   }
 
   sendCodeForm = async (req: Request, res: Response) => {
@@ -109,7 +109,7 @@ export class TwoFactorController {
 
   private expired(req: Request, res: Response) {
     if (req.session) delete req.session.twoFactor;
-    res.status(400).render('account/sign-in-expired', { title: 'Sign-in expired', message: twoFactorMessages.signInExpired });
+    res.status(400).render('account/sign-in-expired', { title: pageTitles.signInExpired, message: twoFactorMessages.signInExpired });
   }
 
   /** The pending state and its user, or undefined when the page must say the sign-in expired. */
@@ -125,7 +125,7 @@ export class TwoFactorController {
       .map((factor) => ({ ...factor, label: twoFactorMessages.sendChoice(factor.name, factor.hint) }));
     const providers = choices.map((choice) => choice.name);
     res.status(status).render('account/send-code', {
-      title: 'Send',
+      title: pageTitles.sendCode,
       providers,
       choices,
       selectedProvider: pending.provider ?? providers[0],
@@ -139,7 +139,7 @@ export class TwoFactorController {
     const provider = pending.provider!;
     const demoCode = this.deps.config.demoMode ? await this.deps.signIn.demoCode(user, provider) : undefined;
     res.render('account/verify-code', {
-      title: 'Verify',
+      title: pageTitles.verifyCode,
       provider,
       demoCode,
       demoText: twoFactorMessages.demoCode(provider),

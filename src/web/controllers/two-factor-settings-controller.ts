@@ -5,14 +5,18 @@ import type { RouteOptions } from '../route-options.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
 
+export type TwoFactorSettingsControllerDeps = Pick<Services, 'clock' | 'config' | 'rememberedBrowsers' | 'twoFactor'>;
+
 /**
  * Enable/DisableTwoFactorAuthentication and RememberBrowser/ForgetBrowser. The sample shipped
  * these without anti-forgery tokens; here they are POSTs behind the CSRF check like every
  * other state change.
  */
-export function createTwoFactorSettingsController(services: Services, options: RouteOptions) {
-  const { twoFactor, rememberedBrowsers, clock, config } = services;
-  const production = config.env === 'production';
+export function createTwoFactorSettingsController(
+  { clock, config, rememberedBrowsers, twoFactor }: TwoFactorSettingsControllerDeps,
+  options: RouteOptions,
+) {
+  const production = config.production;
 
   async function setTwoFactor(req: Request, res: Response, enabled: boolean) {
     const updated = await twoFactor.setTwoFactorEnabled(req.user!.id, enabled, auditContext(req));

@@ -1,21 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { PasswordHasherBusyError } from '../../identity/password-hasher.js';
+import { busyPage, errorPages } from '../../messages.js';
 import { HttpError } from '../http-error.js';
 import { redactUrl } from '../redact-url.js';
-
-const titles: Record<number, { title: string; message: string }> = {
-  400: { title: 'Bad request', message: 'The request could not be understood. Please go back and try again.' },
-  403: { title: 'Forbidden', message: 'You are not allowed to do that.' },
-  404: { title: 'Page not found', message: 'There is no page at this address.' },
-  405: { title: 'Not allowed', message: 'This page cannot be used that way.' },
-  413: { title: 'Too large', message: 'What you sent is too large. Please shorten it and try again.' },
-  415: { title: 'Unsupported', message: 'This kind of request is not supported.' },
-  429: { title: 'Too many requests', message: 'Too many attempts. Please wait a moment and try again.' },
-  500: { title: 'Error', message: 'An error occurred while processing your request.' },
-  503: { title: 'Service unavailable', message: 'Gatehouse cannot reach its database right now. Please try again in a moment.' },
-};
-const busy = { title: 'Service unavailable', message: 'Gatehouse is busy right now. Please try again in a moment.' };
 
 export function notFound(_req: Request, _res: Response, next: NextFunction) {
   next(new HttpError(404));
@@ -48,7 +36,7 @@ export function errorHandler(logger: Logger, showStack: boolean) {
     if (hasherBusy) logger.warn({ url: redactUrl(req.path) }, 'password hashing queue full: request refused');
     else if (status >= 500) logger.error({ err, url: redactUrl(req.path) }, 'request failed');
     if (res.headersSent) return;
-    const page = hasherBusy ? busy : (titles[status] ?? titles[status < 500 ? 400 : 500]);
+    const page = hasherBusy ? busyPage : (errorPages[status] ?? errorPages[status < 500 ? 400 : 500]);
     const csrf = err instanceof HttpError && err.reason === 'csrf';
     res.status(status);
     if (status === 503) res.set('Retry-After', hasherBusy ? String(err.retryAfterSeconds) : '5');

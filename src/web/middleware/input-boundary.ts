@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { inputMessages } from '../../messages.js';
+import { errorPages, inputMessages } from '../../messages.js';
 import type { FieldErrors } from '../forms.js';
 import { findBadlyEncodedField, findRefusedField } from '../input-boundary.js';
 
@@ -39,7 +39,7 @@ export function refuseMalformedInput(req: Request, res: Response, next: NextFunc
     res.status(400);
     const model = (typeof options === 'object' && options) || {};
     if (view === 'error')
-      return render('error', { ...model, title: 'Bad request', message: inputMessages.formRefused, status: 400 }, callback);
+      return render('error', { ...model, title: errorPages[400].title, message: inputMessages.formRefused, status: 400 }, callback);
     const pageErrors = (model as { errors?: FieldErrors }).errors;
     return render(view, { ...model, errors: { ...pageErrors, ...errors } }, callback);
   }) as Response['render'];

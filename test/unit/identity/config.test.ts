@@ -15,7 +15,7 @@ describe('configuration', () => {
       appBaseUrl: 'http://localhost:3000',
       demoMode: true,
       password: { minLength: 8, maxLength: 256, requireComposition: false },
-      emailTokenHours: 24,
+      emailTokenTtlMs: 24 * 3_600_000,
     });
   });
 
