@@ -31,11 +31,8 @@ async function look(page: Page, name: string): Promise<void> {
     if (viewport === NARROW) continue;
     fs.mkdirSync(docsDir, { recursive: true });
     await page.screenshot({ path: path.join(docsDir, `${name}-${viewport.width}.png`), fullPage: true });
-    const card = await page
-      .locator('.auth-card')
-      .first()
-      .boundingBox({ timeout: 100 })
-      .catch(() => null);
+    const cards = page.locator('.auth-card');
+    const card = (await cards.count()) ? await cards.first().boundingBox() : null;
     if (card) {
       if (!cardWidths.has(viewport.width)) cardWidths.set(viewport.width, new Map());
       cardWidths.get(viewport.width)!.set(name, Math.round(card.width));
