@@ -214,6 +214,11 @@ describe.runIf(hasChromium())('layout: one card, no sideways scroll, one-row nav
       await page.goto(path);
       await look(page, name);
     }
+    await page.goto('/manage/add-phone-number');
+    await page.getByLabel('Phone Number').fill('+41 79 765 43 21');
+    await page.getByRole('button', { name: 'Send verification code' }).click();
+    await expect.poll(() => page.locator('[data-demo-code]').count()).toBe(1);
+    await look(page, 'verify-phone-number');
     await context.close();
   });
 
@@ -238,6 +243,7 @@ describe.runIf(hasChromium())('layout: one card, no sideways scroll, one-row nav
     const pages = ['login', 'login-error', 'register', 'register-error', 'check-email', 'confirm-email-button', 'confirm-email'];
     pages.push('forgot-password', 'forgot-password-confirmation', 'reset-password', 'reset-password-confirmation');
     pages.push('send-code', 'verify-code', 'verify-code-invalid', 'sign-in-expired', 'lockout');
+    pages.push('not-found', 'change-password', 'add-phone-number', 'verify-phone-number', 'logins');
     for (const width of [PHONE.width, DESKTOP.width]) {
       const seen = cardWidths.get(width) ?? new Map<string, number>();
       const widths = Object.fromEntries(pages.map((name) => [name, seen.get(name) ?? 0]));
