@@ -46,7 +46,7 @@ export function createApp(services: Services): AppHandle {
   // page) would never be used. Static files keep theirs (serve-static sets its own).
   app.set('etag', false);
   app.locals.demoMode = config.demoMode;
-  app.locals.appName = 'Gatehouse';
+  app.locals.appName = config.appName;
 
   // Request lines are logged at info; below that level (LOG_LEVEL=warn) the middleware would
   // cost every request a child logger and three listeners for nothing (errors are logged by

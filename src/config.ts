@@ -13,6 +13,8 @@ import { smsProviderProblems, twoFactorConfig, twoFactorEnvShape, type TwoFactor
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(3000, 0, 65535),
+  // Blank counts as unset, so a copied .env.example with APP_NAME= keeps the default.
+  APP_NAME: optional.pipe(z.string().max(60, 'must be at most 60 characters').optional()),
   // Default depends on NODE_ENV (see loadConfig): loopback except in production.
   HOST: optional,
   DATA_DIR: z.string().min(1).default('./.data'),
@@ -64,6 +66,8 @@ export interface Config extends TwoFactorConfigPart {
   /** NODE_ENV=production: Secure cookies with `__Host-` names, no demo mode, no stack traces. */
   production: boolean;
   port: number;
+  /** The product name on every page (title, navigation bar, sign-in cards). */
+  appName: string;
   host: string;
   dataDir: string;
   databaseUrl?: string;
@@ -154,6 +158,7 @@ export function loadConfig(env: Env): Config {
     env: v.NODE_ENV,
     production,
     port: v.PORT,
+    appName: v.APP_NAME ?? 'Gatehouse',
     host,
     dataDir: v.DATA_DIR,
     databaseUrl: v.DATABASE_URL,
