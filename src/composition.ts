@@ -24,6 +24,7 @@ import { UserStore } from './db/stores/user-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { createSendGridEmailSender } from './messaging/sendgrid-email-sender.js';
 import type { EmailSender, SmsSender } from './messaging/types.js';
+import { createAccountLinks } from './web/account-links.js';
 import { RATE_LIMITS } from './web/rate-limits.js';
 import { createTwoFactorServices, smsSenderFor, type TwoFactorServices } from './two-factor-composition.js';
 
@@ -110,6 +111,7 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     timeoutMs: config.messagingTimeoutMs,
     retentionMs: config.outboxRetentionMs,
   });
+  const links = createAccountLinks(config.appBaseUrl);
   const users = new UserManager({
     knex: db.knex,
     store,
@@ -119,14 +121,15 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     audit,
     clock,
     passwordPolicy: config.password,
-    appBaseUrl: config.appBaseUrl,
+    links,
     emailTokenTtlMs: config.emailTokenTtlMs,
     resetTokenTtlMs: config.resetTokenTtlMs,
   });
   const rateLimiter = new RateLimiter(db.knex, clock);
   const logins = new UserLoginStore();
-  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit });
+  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit, links });
   const passwordReset = new PasswordResetManager({
+    links,
     knex: db.knex,
     store,
     tokens,

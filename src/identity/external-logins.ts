@@ -1,3 +1,4 @@
+import type { AccountLinks } from './account-links.js';
 import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
@@ -15,6 +16,7 @@ export interface ExternalLoginInfo extends UserLoginInfo {
 }
 
 export interface ExternalLoginDeps {
+  links: AccountLinks;
   knex: Queryable;
   store: UserStore;
   logins: UserLoginStore;
@@ -61,54 +63,68 @@ export class ExternalLoginManager {
     context?: AuditContext,
     options: { notifyExisting?: boolean } = {},
   ): Promise<CreateWithLoginResult> {
-    const { knex, store, logins, users, outbox, audit } = this.deps;
-    const confirmed = login.emailVerified && login.email !== null && login.email.toLowerCase() === email.toLowerCase();
+    const { knex, store, logins, outbox } = this.deps;
     try {
       const result = await knex.transaction(async (trx): Promise<CreateWithLoginResult> => {
         if (await logins.findUserId(trx, login.loginProvider, login.providerKey)) return { outcome: 'LoginTaken' };
         const existing = await store.findByEmail(trx, email);
-        if (existing) {
-          const loginLink = users.link('/account/login', {});
-          // Past the sending limit the owner has been told already: no mail flood (case D41).
-          const notify = options.notifyExisting !== false;
-          if (notify) {
-            const mail = emails.externalLoginForExistingEmail(login.providerDisplayName ?? login.loginProvider, loginLink);
-            await outbox.enqueue(trx, {
-              channel: 'email',
-              recipient: existing.email,
-              ...mail,
-              userId: existing.id,
-              purpose: 'ExternalLoginForExistingEmail',
-            });
-          }
-          await audit.record(trx, {
-            userId: existing.id,
-            type: 'ExternalRegistrationForExistingEmail',
-            detail: { provider: login.loginProvider, notified: notify },
-            context,
-          });
-          return { outcome: 'ConfirmationSent', link: loginLink };
-        }
-        const user = await store.create(trx, { email, passwordHash: null, emailConfirmed: confirmed });
-        await logins.add(trx, user.id, login);
-        await audit.record(trx, {
-          userId: user.id,
-          type: 'UserRegistered',
-          detail: { provider: login.loginProvider, emailConfirmed: confirmed },
-          context,
-        });
-        await audit.record(trx, { userId: user.id, type: 'ExternalLoginAdded', detail: { provider: login.loginProvider }, context });
-        if (confirmed) return { outcome: 'Created', user };
-        return { outcome: 'ConfirmationSent', link: await users.issueConfirmationLink(trx, user) };
+        if (existing) return this.noticeToExisting(trx, existing, login, options.notifyExisting !== false, context);
+        return this.createWithLogin(trx, email, login, context);
       });
       outbox.kick();
       return result;
     } catch (err) {
       // A parallel request won the race for this login or address (the transaction rolled back).
       if (err instanceof LoginAlreadyLinkedError) return { outcome: 'LoginTaken' };
-      if (err instanceof DuplicateEmailError) return { outcome: 'ConfirmationSent', link: users.link('/account/login', {}) };
+      if (err instanceof DuplicateEmailError) return { outcome: 'ConfirmationSent', link: this.deps.links.logIn() };
       throw err;
     }
+  }
+
+  /** The address has an account: its owner is told (unless past the sending limit, case D41). */
+  private async noticeToExisting(
+    trx: Queryable,
+    existing: User,
+    login: ExternalLoginInfo,
+    notify: boolean,
+    context?: AuditContext,
+  ): Promise<CreateWithLoginResult> {
+    const loginLink = this.deps.links.logIn();
+    if (notify) {
+      const mail = emails.externalLoginForExistingEmail(login.providerDisplayName ?? login.loginProvider, loginLink);
+      await this.deps.outbox.enqueue(trx, {
+        channel: 'email',
+        recipient: existing.email,
+        ...mail,
+        userId: existing.id,
+        purpose: 'ExternalLoginForExistingEmail',
+      });
+    }
+    await this.deps.audit.record(trx, {
+      userId: existing.id,
+      type: 'ExternalRegistrationForExistingEmail',
+      detail: { provider: login.loginProvider, notified: notify },
+      context,
+    });
+    return { outcome: 'ConfirmationSent', link: loginLink };
+  }
+
+  /** A new password-less account holding the login, confirmed only if the provider vouched for the address. */
+  private async createWithLogin(
+    trx: Queryable,
+    email: string,
+    login: ExternalLoginInfo,
+    context?: AuditContext,
+  ): Promise<CreateWithLoginResult> {
+    const { store, logins, users, audit } = this.deps;
+    const confirmed = login.emailVerified && login.email !== null && login.email.toLowerCase() === email.toLowerCase();
+    const user = await store.create(trx, { email, passwordHash: null, emailConfirmed: confirmed });
+    await logins.add(trx, user.id, login);
+    const provider = login.loginProvider;
+    await audit.record(trx, { userId: user.id, type: 'UserRegistered', detail: { provider, emailConfirmed: confirmed }, context });
+    await audit.record(trx, { userId: user.id, type: 'ExternalLoginAdded', detail: { provider }, context });
+    if (confirmed) return { outcome: 'Created', user };
+    return { outcome: 'ConfirmationSent', link: await users.issueConfirmationLink(trx, user) };
   }
 
   /** Links a login to a signed-in user; a login already held by anyone is refused, never moved. */

@@ -1,3 +1,4 @@
+import type { AccountLinks } from './account-links.js';
 import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
@@ -10,6 +11,7 @@ import type { UserManager } from './user-manager.js';
 import type { User, UserStore } from '../db/stores/user-store.js';
 
 export interface PasswordResetDeps {
+  links: AccountLinks;
   knex: Queryable;
   store: UserStore;
   tokens: TokenStore;
@@ -48,7 +50,7 @@ export class PasswordResetManager {
    * say nothing about the address. Returns the link for demo mode, when one was sent.
    */
   async sendPasswordResetLink(email: string, context?: AuditContext): Promise<{ link?: string }> {
-    const { knex, store, users, outbox, audit } = this.deps;
+    const { knex, store, outbox, audit } = this.deps;
     const link = await knex.transaction(async (trx) => {
       const user = await store.findByEmail(trx, email);
       if (!user) {
@@ -56,7 +58,7 @@ export class PasswordResetManager {
         return undefined;
       }
       const code = await this.generatePasswordResetToken(trx, user);
-      const resetLink = users.link('/account/reset-password', { userId: user.id, code });
+      const resetLink = this.deps.links.resetPassword(user.id, code);
       await outbox.enqueue(trx, {
         channel: 'email',
         recipient: user.email,

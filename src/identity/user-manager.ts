@@ -1,3 +1,4 @@
+import type { AccountLinks } from './account-links.js';
 import type { Queryable } from '../db/queryable.js';
 import { emails } from '../messages.js';
 import type { Outbox } from '../messaging/outbox.js';
@@ -18,7 +19,7 @@ export interface UserManagerDeps {
   audit: AuditLog;
   clock: Clock;
   passwordPolicy: PasswordPolicyOptions;
-  appBaseUrl: string;
+  links: AccountLinks;
   emailTokenTtlMs: number;
   resetTokenTtlMs: number;
 }
@@ -69,11 +70,6 @@ export class UserManager {
     return this.passwordErrors(password).map((e) => e.description);
   }
 
-  link(path: string, query: Record<string, string>): string {
-    // Links in email come from APP_BASE_URL only, never from the request's Host header.
-    return `${this.deps.appBaseUrl}${path}?${new URLSearchParams(query)}`;
-  }
-
   /**
    * Registers an address, or, when it already has an account, tells its owner by email: both
    * paths hash a password and send one email, so the response reveals nothing. Returns the
@@ -96,7 +92,7 @@ export class UserManager {
         const notify = options.notifyExisting !== false;
         if (notify) await this.tellOwnerAboutRegistration(trx, existing);
         await audit.record(trx, { userId: existing.id, type: 'RegistrationForExistingEmail', detail: { notified: notify }, context });
-        return this.link('/account/login', {});
+        return this.deps.links.logIn();
       }
       const user = await store.create(trx, { email, passwordHash });
       const confirmLink = await this.issueConfirmationLink(trx, user);
@@ -116,18 +112,12 @@ export class UserManager {
   private async tellOwnerAboutRegistration(trx: Queryable, existing: User): Promise<void> {
     const recipient = { channel: 'email' as const, recipient: existing.email, userId: existing.id };
     if (existing.emailConfirmed) {
-      const mail = emails.alreadyRegistered(this.link('/account/login', {}), this.link('/account/forgot-password', {}));
+      const mail = emails.alreadyRegistered(this.deps.links.logIn(), this.deps.links.forgotPassword());
       await this.deps.outbox.enqueue(trx, { ...recipient, ...mail, purpose: 'AlreadyRegistered' });
       return;
     }
-    const confirmLink = this.link('/account/confirm-email', {
-      userId: existing.id,
-      code: await this.generateEmailConfirmationToken(trx, existing),
-    });
-    const resetLink = this.link('/account/reset-password', {
-      userId: existing.id,
-      code: await this.generatePasswordResetToken(trx, existing),
-    });
+    const confirmLink = this.deps.links.confirmEmail(existing.id, await this.generateEmailConfirmationToken(trx, existing));
+    const resetLink = this.deps.links.resetPassword(existing.id, await this.generatePasswordResetToken(trx, existing));
     const mail = emails.unconfirmedAccountNotice(confirmLink, resetLink);
     // One secret column per message: the stretch of the body from the first link to the end of
     // the second holds both codes, and is what gets redacted once the mail is delivered, or
@@ -155,7 +145,7 @@ export class UserManager {
 
   async issueConfirmationLink(trx: Queryable, user: User): Promise<string> {
     const code = await this.generateEmailConfirmationToken(trx, user);
-    const link = this.link('/account/confirm-email', { userId: user.id, code });
+    const link = this.deps.links.confirmEmail(user.id, code);
     const mail = emails.confirmAccount(link);
     await this.deps.outbox.enqueue(trx, {
       channel: 'email',
