@@ -30,6 +30,7 @@ export const pageMessages = {
   lockedOut: 'This account has been locked out, please try again later.',
   lockedOutFor: (wait: string) => `You can try again in ${wait}.`,
   invalidToken: identityErrorMessages.InvalidToken,
+  emailAlreadyConfirmed: 'This email address is already confirmed. You can log in.',
   invalidCode: 'Invalid code.',
   failedToVerifyPhone: 'Failed to verify phone',
   confirmAccountMadeWithLogin: (provider: string) =>

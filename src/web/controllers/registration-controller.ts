@@ -73,6 +73,7 @@ export class RegistrationController {
     // An account made with an external login and an address nobody proved may be someone
     // else's Google account under the reader's address (pre-hijacking): say so before the button.
     const user = await this.deps.users.findById(userId);
+    if (user?.emailConfirmed) return renderAlreadyConfirmed(res);
     const [login] = user && !user.emailConfirmed ? await this.deps.externalLogins.getLogins(user.id) : [];
     const loginWarning = login ? pageMessages.confirmAccountMadeWithLogin(login.providerDisplayName ?? login.loginProvider) : undefined;
     res.render('account/confirm-email-form', {
@@ -87,7 +88,11 @@ export class RegistrationController {
   confirmEmail = async (req: Request, res: Response) => {
     res.set('Referrer-Policy', 'no-referrer');
     const ok = await this.deps.users.confirmEmail(field(req.body, 'userId'), field(req.body, 'code'), auditContext(req));
-    if (!ok) return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
+    if (!ok) {
+      // A link opened again after it worked: the address is confirmed, and the way on is to sign in.
+      if ((await this.deps.users.findById(field(req.body, 'userId')))?.emailConfirmed) return renderAlreadyConfirmed(res);
+      return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
+    }
     res.render('account/confirm-email', { title: pageTitles.confirmEmail });
   };
 
@@ -116,4 +121,8 @@ export class RegistrationController {
   private renderRegister(res: Response, email: string, errors: FieldErrors) {
     res.render('account/register', { title: pageTitles.register, email, errors });
   }
+}
+
+function renderAlreadyConfirmed(res: Response) {
+  res.render('account/confirm-email', { title: pageTitles.confirmEmail, alreadyConfirmed: pageMessages.emailAlreadyConfirmed });
 }

@@ -129,8 +129,12 @@ describe('email confirmation links', () => {
     const good = await confirmWithQuery(world.agent(), `userId=${userId}&code=${code}`);
     expect(good.status).toBe(200);
     expect(await confirmed()).toBe(true);
-    const reused = await confirmWithQuery(world.agent(), `userId=${userId}&code=${code}`);
-    expect(reused.status).toBe(400);
+    // Issue 10 item 6: the link opened again says the address is confirmed and offers sign-in.
+    const reused = await world.agent().get(`/account/confirm-email?userId=${userId}&code=${code}`);
+    expect(reused.status).toBe(200);
+    expect(reused.text).toContain('This email address is already confirmed. You can log in.');
+    expect(reused.text).toContain('href="/account/login"');
+    expect(reused.text).not.toContain('Invalid token.');
   });
 
   it('use the configured base URL, never the Host header', async () => {
@@ -145,5 +149,25 @@ describe('email confirmation links', () => {
     const mail = await world.knex('outbox').where({ recipient: 'host@example.com' }).first();
     expect(mail.body).toContain('http://gatehouse.test/account/confirm-email?');
     expect(mail.body).not.toContain('evil.example');
+  });
+
+  it('say a confirmed address is confirmed when the button is pressed again on a page opened before (issue 10 item 6)', async () => {
+    const res = await postForm(
+      world.agent(),
+      '/account/register',
+      { email: 'twice@example.com', password: PASSWORD, confirmPassword: PASSWORD },
+      '/account/register',
+    );
+    const link = new URL(/http:\/\/[^\s"<]*confirm-email\?[^\s"<]*/.exec(res.text.replace(/&amp;/g, '&'))![0]);
+    const earlier = world.agent();
+    const form = await earlier.get(link.pathname + link.search);
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(form.text)![1].replace(/&amp;/g, '&');
+    expect((await confirmWithQuery(world.agent(), link.search.slice(1))).status).toBe(200);
+    const again = await earlier
+      .post('/account/confirm-email')
+      .type('form')
+      .send({ userId: hidden('userId'), code: hidden('code'), _csrf: hidden('_csrf') });
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('This email address is already confirmed. You can log in.');
   });
 });
