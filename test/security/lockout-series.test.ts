@@ -105,6 +105,24 @@ describe('item 9: each two-factor lockout in a row lasts longer', () => {
     expect(await auditCount(world, 'LockedOut', user.id)).toBe(5);
   });
 
+  it('the lockout page says how long it lasts and offers the ways on (issue 10 item 4)', async () => {
+    const email = 'page@example.com';
+    await account(world, email, { twoFactor: true });
+    const { agent, code } = await pending(email);
+    for (let i = 1; i <= 4; i++) await verifyCode(agent, { code: wrongFor(code, i) });
+    const locked = await verifyCode(agent, { code: wrongFor(code, 5) });
+    expect(locked.text).toContain('This account has been locked out, please try again later.');
+    expect(locked.text).toContain('You can try again in 5 minutes.');
+    expect(locked.text).toContain('href="/account/login"');
+    expect(locked.text).toContain('href="/account/forgot-password"');
+    // The password step during the lockout shows the time left.
+    clock.advance(2 * MINUTE);
+    await clearSignInThrottle(world);
+    const again = await passwordStep(world, email);
+    expect(again.res.text).toContain('You can try again in 3 minutes.');
+    clock.advance(3 * MINUTE);
+  });
+
   it('only a complete sign-in starts the series again: an admin unlock and a password reset end the lockout, not the series', async () => {
     const email = 'reset-series@example.com';
     const user = await account(world, email, { twoFactor: true });
