@@ -89,6 +89,30 @@ export async function createServices(config: Config, overrides: Overrides = {}):
   // Every log line of the app goes through this logger: no error writes a value to it.
   const logger = withSafeErrors(overrides.logger ?? createLogger({ level: config.logLevel, format: 'json' }));
   const clock = overrides.clock ?? systemClock;
+  const db = await openMigratedDatabase(config, overrides, logger);
+  const keys = deriveSecretKeys(overrides.appSecret ?? localAppSecret(config));
+  const outbox = createOutbox(config, overrides, { knex: db.knex, logger, clock });
+  const core: CoreServices = { config, db, logger, clock, keys, outbox };
+  const identity = createIdentityServices(core);
+  const rateLimiter = new RateLimiter(db.knex, clock);
+  const { store, tokens, audit } = identity;
+  const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
+  const signIn = createSignInManager(config, { ...core, ...identity, ...twoFactorServices, knex: db.knex, rateLimiter });
+  return {
+    ...core,
+    ...identity,
+    rateLimiter,
+    signIn,
+    ...twoFactorServices,
+    async close() {
+      await outbox.drain();
+      await db.close();
+    },
+  };
+}
+
+/** Opens the database and brings its schema up to date; a failed migration closes it again. */
+async function openMigratedDatabase(config: Config, overrides: Overrides, logger: Logger): Promise<Database> {
   const db = overrides.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     if (!overrides.migrated) await migrateToLatest(db.knex);
@@ -96,22 +120,31 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     await db.close();
     throw err;
   }
-  const keys = deriveSecretKeys(overrides.appSecret ?? localAppSecret(config));
+  return db;
+}
+
+function createOutbox(config: Config, overrides: Overrides, parts: { knex: Database['knex']; logger: Logger; clock: Clock }): Outbox {
+  return new Outbox({
+    ...parts,
+    emailSender: overrides.emailSender ?? emailSenderFor(config),
+    smsSender: overrides.smsSender ?? smsSenderFor(config),
+    timeoutMs: config.messagingTimeoutMs,
+    retentionMs: config.outboxRetentionMs,
+  });
+}
+
+type CoreServices = Pick<Services, 'config' | 'db' | 'logger' | 'clock' | 'keys' | 'outbox'>;
+type IdentityServices = Pick<Services, 'hasher' | 'store' | 'tokens' | 'audit' | 'users' | 'externalLogins' | 'passwordReset'>;
+
+/** The user's state and policy (UserManager) and the two ways back in: an external login, a reset. */
+function createIdentityServices({ config, db, clock, keys, outbox }: CoreServices): IdentityServices {
+  const knex = db.knex;
   const hasher = createPasswordHasher(config.argon2MaxConcurrent, { maxQueueWaitMs: config.argon2MaxQueueWaitMs });
   const store = new UserStore();
   const tokens = new TokenStore(keys.tokenHash, clock);
   const audit = new AuditLog();
-  const outbox = new Outbox({
-    knex: db.knex,
-    emailSender: overrides.emailSender ?? emailSenderFor(config),
-    smsSender: overrides.smsSender ?? smsSenderFor(config),
-    logger,
-    clock,
-    timeoutMs: config.messagingTimeoutMs,
-    retentionMs: config.outboxRetentionMs,
-  });
   const users = new UserManager({
-    knex: db.knex,
+    knex,
     store,
     tokens,
     hasher,
@@ -123,56 +156,11 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     emailTokenTtlMs: config.emailTokenTtlMs,
     resetTokenTtlMs: config.resetTokenTtlMs,
   });
-  const rateLimiter = new RateLimiter(db.knex, clock);
   const logins = new UserLoginStore();
-  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit });
-  const passwordReset = new PasswordResetManager({
-    knex: db.knex,
-    store,
-    tokens,
-    hasher,
-    users,
-    outbox,
-    audit,
-    logins,
-    resetTokenTtlMs: config.resetTokenTtlMs,
-  });
-  const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
-  const signIn = createSignInManager(config, {
-    knex: db.knex,
-    clock,
-    keys,
-    users,
-    store,
-    tokens,
-    audit,
-    outbox,
-    rateLimiter,
-    externalLogins,
-    ...twoFactorServices,
-  });
-  return {
-    config,
-    db,
-    logger,
-    clock,
-    keys,
-    hasher,
-    store,
-    tokens,
-    audit,
-    outbox,
-    rateLimiter,
-    users,
-    signIn,
-    externalLogins,
-    passwordReset,
-    ...twoFactorServices,
-    async close() {
-      await outbox.drain();
-      await db.close();
-    },
-  };
+  const externalLogins = new ExternalLoginManager({ knex, store, logins, users, outbox, audit });
+  const resetTokenTtlMs = config.resetTokenTtlMs;
+  const passwordReset = new PasswordResetManager({ knex, store, tokens, hasher, users, outbox, audit, logins, resetTokenTtlMs });
+  return { hasher, store, tokens, audit, users, externalLogins, passwordReset };
 }
 
 type SignInParts = Pick<
