@@ -1,5 +1,5 @@
 // ESLint (flat config): typescript-eslint's recommended rules on the TypeScript sources, and
-// the size limits of issue 9 as warnings until the sign-in restructure brings files under them.
+// the size limits of issue 9 as errors.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -18,12 +18,12 @@ export default tseslint.config(
     },
   },
   {
-    // Issue 9's size limits, as warnings until the sign-in restructure brings every file and
-    // function under them (`npm run lint` lists what is still over).
+    // Issue 9's size limits: a file over 250 lines or a function over 40 (blank lines and
+    // comments not counted) fails `npm run lint`. Split by job rather than cram lines together.
     files: ['src/**/*.ts'],
     rules: {
-      'max-lines': ['warn', { max: 250, skipBlankLines: true, skipComments: true }],
-      'max-lines-per-function': ['warn', { max: 40, skipBlankLines: true, skipComments: true }],
+      'max-lines': ['error', { max: 250, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 40, skipBlankLines: true, skipComments: true }],
     },
   },
   {

@@ -22,11 +22,11 @@ import { TokenStore } from './identity/token-store.js';
 import { UserManager } from './identity/user-manager.js';
 import { UserStore } from './db/stores/user-store.js';
 import { Outbox } from './messaging/outbox.js';
-import { createSendGridEmailSender } from './messaging/sendgrid-email-sender.js';
+import { emailSenderFor, smsSenderFor } from './messaging/providers.js';
 import type { EmailSender, SmsSender } from './messaging/types.js';
 import { createAccountLinks } from './web/account-links.js';
 import { RATE_LIMITS } from './web/rate-limits.js';
-import { createTwoFactorServices, smsSenderFor, type TwoFactorServices } from './two-factor-composition.js';
+import { createTwoFactorServices, type TwoFactorServices } from './two-factor-composition.js';
 
 export interface Services extends TwoFactorServices {
   config: Config;
@@ -75,21 +75,35 @@ function localAppSecret(config: Config): string {
   }
 }
 
-function emailSenderFor(config: Config): EmailSender | undefined {
-  if (!config.email.sendgridApiKey) return undefined;
-  return createSendGridEmailSender({
-    apiKey: config.email.sendgridApiKey,
-    from: config.email.from,
-    baseUrl: config.email.sendgridBaseUrl,
-    timeoutMs: config.messagingTimeoutMs,
-  });
-}
-
 /** The composition root: every service, built once from a validated config. */
 export async function createServices(config: Config, overrides: Overrides = {}): Promise<Services> {
   // Every log line of the app goes through this logger: no error writes a value to it.
   const logger = withSafeErrors(overrides.logger ?? createLogger({ level: config.logLevel, format: 'json' }));
   const clock = overrides.clock ?? systemClock;
+  const db = await openMigratedDatabase(config, overrides, logger);
+  const keys = deriveSecretKeys(overrides.appSecret ?? localAppSecret(config));
+  const outbox = await createOutbox(config, overrides, { knex: db.knex, logger, clock });
+  const core: CoreServices = { config, db, logger, clock, keys, outbox };
+  const identity = createIdentityServices(core);
+  const rateLimiter = new RateLimiter(db.knex, clock);
+  const { store, tokens, audit } = identity;
+  const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
+  const signIn = createSignInManager(config, { ...core, ...identity, ...twoFactorServices, knex: db.knex, rateLimiter });
+  return {
+    ...core,
+    ...identity,
+    rateLimiter,
+    signIn,
+    ...twoFactorServices,
+    async close() {
+      await outbox.drain();
+      await db.close();
+    },
+  };
+}
+
+/** Opens the database and brings its schema up to date; a failed migration closes it again. */
+async function openMigratedDatabase(config: Config, overrides: Overrides, logger: Logger): Promise<Database> {
   const db = overrides.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     if (!overrides.migrated) await migrateToLatest(db.knex);
@@ -97,23 +111,36 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     await db.close();
     throw err;
   }
-  const keys = deriveSecretKeys(overrides.appSecret ?? localAppSecret(config));
+  return db;
+}
+
+async function createOutbox(
+  config: Config,
+  overrides: Overrides,
+  parts: { knex: Database['knex']; logger: Logger; clock: Clock },
+): Promise<Outbox> {
+  return new Outbox({
+    ...parts,
+    emailSender: overrides.emailSender ?? (await emailSenderFor(config)),
+    smsSender: overrides.smsSender ?? (await smsSenderFor(config)),
+    timeoutMs: config.messagingTimeoutMs,
+    retentionMs: config.outboxRetentionMs,
+  });
+}
+
+type CoreServices = Pick<Services, 'config' | 'db' | 'logger' | 'clock' | 'keys' | 'outbox'>;
+type IdentityServices = Pick<Services, 'hasher' | 'store' | 'tokens' | 'audit' | 'users' | 'externalLogins' | 'passwordReset'>;
+
+/** The user's state and policy (UserManager) and the two ways back in: an external login, a reset. */
+function createIdentityServices({ config, db, clock, keys, outbox }: CoreServices): IdentityServices {
+  const knex = db.knex;
   const hasher = createPasswordHasher(config.argon2MaxConcurrent, { maxQueueWaitMs: config.argon2MaxQueueWaitMs });
   const store = new UserStore();
   const tokens = new TokenStore(keys.tokenHash, clock);
   const audit = new AuditLog();
-  const outbox = new Outbox({
-    knex: db.knex,
-    emailSender: overrides.emailSender ?? emailSenderFor(config),
-    smsSender: overrides.smsSender ?? smsSenderFor(config),
-    logger,
-    clock,
-    timeoutMs: config.messagingTimeoutMs,
-    retentionMs: config.outboxRetentionMs,
-  });
   const links = createAccountLinks(config.appBaseUrl);
   const users = new UserManager({
-    knex: db.knex,
+    knex,
     store,
     tokens,
     hasher,
@@ -125,57 +152,11 @@ export async function createServices(config: Config, overrides: Overrides = {}):
     emailTokenTtlMs: config.emailTokenTtlMs,
     resetTokenTtlMs: config.resetTokenTtlMs,
   });
-  const rateLimiter = new RateLimiter(db.knex, clock);
   const logins = new UserLoginStore();
-  const externalLogins = new ExternalLoginManager({ knex: db.knex, store, logins, users, outbox, audit, links });
-  const passwordReset = new PasswordResetManager({
-    links,
-    knex: db.knex,
-    store,
-    tokens,
-    hasher,
-    users,
-    outbox,
-    audit,
-    logins,
-    resetTokenTtlMs: config.resetTokenTtlMs,
-  });
-  const twoFactorServices = createTwoFactorServices({ config, knex: db.knex, clock, keys, store, tokens, audit, outbox, rateLimiter });
-  const signIn = createSignInManager(config, {
-    knex: db.knex,
-    clock,
-    keys,
-    users,
-    store,
-    tokens,
-    audit,
-    outbox,
-    rateLimiter,
-    externalLogins,
-    ...twoFactorServices,
-  });
-  return {
-    config,
-    db,
-    logger,
-    clock,
-    keys,
-    hasher,
-    store,
-    tokens,
-    audit,
-    outbox,
-    rateLimiter,
-    users,
-    signIn,
-    externalLogins,
-    passwordReset,
-    ...twoFactorServices,
-    async close() {
-      await outbox.drain();
-      await db.close();
-    },
-  };
+  const externalLogins = new ExternalLoginManager({ knex, store, logins, users, outbox, audit, links });
+  const resetTokenTtlMs = config.resetTokenTtlMs;
+  const passwordReset = new PasswordResetManager({ knex, store, tokens, hasher, users, outbox, audit, logins, resetTokenTtlMs, links });
+  return { hasher, store, tokens, audit, users, externalLogins, passwordReset };
 }
 
 type SignInParts = Pick<

@@ -134,45 +134,80 @@ function missingInProduction(env: Env): string[] {
 export function loadConfig(env: Env): Config {
   const parsed = schema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
-  problems.push(...missingInProduction(env));
-  problems.push(...smsProviderProblems(env));
-  const blank = (value: string | undefined) => value === undefined || value.trim() === '';
-  if (blank(env.GOOGLE_CLIENT_ID) !== blank(env.GOOGLE_CLIENT_SECRET)) {
-    problems.push('GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: set both to offer Google sign-in, or neither');
-  }
+  problems.push(...missingInProduction(env), ...smsProviderProblems(env), ...unpairedGoogleProblems(env));
   if (!parsed.success) throw new ConfigError(problems);
   const v = parsed.data;
-  const production = v.NODE_ENV === 'production';
-  // A development server is for this machine (issue 14.1); a production one, usually in a
-  // container or behind a proxy, binds where it always did.
-  const host = v.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const server = serverConfig(v);
   const twoFactor = twoFactorConfig(v);
-  // Demo mode only when no email AND no SMS provider is configured, so a real code is never shown.
-  const hasProviders = Boolean(v.SENDGRID_API_KEY) || twoFactor.sms.provider !== 'outbox';
-  // Demo mode shows codes on screen: never in production (DEMO_MODE=on there is an error).
-  const demoMode = production ? false : (v.DEMO_MODE ?? !hasProviders);
-  problems.push(...demoModeProblems({ production, host, forced: v.DEMO_MODE, demoMode }));
+  const demo = demoModeConfig(v, server, twoFactor);
+  problems.push(...demoModeProblems({ production: server.production, host: server.host, forced: v.DEMO_MODE, demoMode: demo.demoMode }));
   if (problems.length) throw new ConfigError(problems);
+  return {
+    ...server,
+    ...sessionConfig(v),
+    ...demo,
+    ...passwordConfig(v),
+    ...messagingConfig(v),
+    ...accountConfig(v),
+    google: googleConfig(v),
+    ...twoFactor,
+  };
+}
 
+type Values = z.infer<typeof schema>;
+
+function unpairedGoogleProblems(env: Env): string[] {
+  const blank = (value: string | undefined) => value === undefined || value.trim() === '';
+  if (blank(env.GOOGLE_CLIENT_ID) === blank(env.GOOGLE_CLIENT_SECRET)) return [];
+  return ['GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: set both to offer Google sign-in, or neither'];
+}
+
+type ServerConfig = Pick<
+  Config,
+  'env' | 'production' | 'port' | 'appName' | 'host' | 'dataDir' | 'databaseUrl' | 'appBaseUrl' | 'trustProxy' | 'logLevel' | 'bodyLimit'
+>;
+
+function serverConfig(v: Values): ServerConfig {
+  const production = v.NODE_ENV === 'production';
   return {
     env: v.NODE_ENV,
     production,
     port: v.PORT,
     appName: v.APP_NAME ?? 'Gatehouse',
-    host,
+    // A development server is for this machine (issue 14.1); a production one, usually in a
+    // container or behind a proxy, binds where it always did.
+    host: v.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     dataDir: v.DATA_DIR,
     databaseUrl: v.DATABASE_URL,
     appBaseUrl: (v.APP_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    trustProxy: v.TRUST_PROXY,
+    logLevel: v.LOG_LEVEL,
+    bodyLimit: v.BODY_LIMIT,
+  };
+}
+
+function sessionConfig(
+  v: Values,
+): Pick<Config, 'sessionSecret' | 'sessionIdleMs' | 'sessionAbsoluteMs' | 'rememberMeIdleMs' | 'rememberMeAbsoluteMs'> {
+  return {
     sessionSecret: v.SESSION_SECRET,
     sessionIdleMs: v.SESSION_IDLE_MINUTES * MINUTE,
     sessionAbsoluteMs: v.SESSION_ABSOLUTE_HOURS * HOUR,
     rememberMeIdleMs: v.REMEMBER_ME_IDLE_DAYS * DAY,
     rememberMeAbsoluteMs: v.REMEMBER_ME_ABSOLUTE_DAYS * DAY,
-    trustProxy: v.TRUST_PROXY,
-    logLevel: v.LOG_LEVEL,
-    bodyLimit: v.BODY_LIMIT,
-    demoMode,
-    demoModeExposed: demoMode && !isLoopbackHost(host),
+  };
+}
+
+function demoModeConfig(v: Values, server: ServerConfig, twoFactor: TwoFactorConfigPart): Pick<Config, 'demoMode' | 'demoModeExposed'> {
+  // Demo mode only when no email AND no SMS provider is configured, so a real code is never shown.
+  const hasProviders = Boolean(v.SENDGRID_API_KEY) || twoFactor.sms.provider !== 'outbox';
+  // Demo mode shows codes on screen: never in production (DEMO_MODE=on there is an error).
+  const demoMode = server.production ? false : (v.DEMO_MODE ?? !hasProviders);
+  return { demoMode, demoModeExposed: demoMode && !isLoopbackHost(server.host) };
+}
+
+function passwordConfig(v: Values): Pick<Config, 'password' | 'argon2MaxConcurrent' | 'argon2MaxQueueWaitMs'> {
+  return {
     password: {
       minLength: v.PASSWORD_MIN_LENGTH,
       maxLength: v.PASSWORD_MAX_LENGTH,
@@ -180,28 +215,38 @@ export function loadConfig(env: Env): Config {
     },
     argon2MaxConcurrent: v.ARGON2_MAX_CONCURRENT,
     argon2MaxQueueWaitMs: v.ARGON2_MAX_QUEUE_WAIT_MS,
-    email: {
-      from: v.EMAIL_FROM,
-      sendgridApiKey: v.SENDGRID_API_KEY,
-      sendgridBaseUrl: v.SENDGRID_BASE_URL,
-    },
+  };
+}
+
+function messagingConfig(v: Values): Pick<Config, 'email' | 'messagingTimeoutMs' | 'outboxRetentionMs'> {
+  return {
+    email: { from: v.EMAIL_FROM, sendgridApiKey: v.SENDGRID_API_KEY, sendgridBaseUrl: v.SENDGRID_BASE_URL },
     messagingTimeoutMs: v.MESSAGING_TIMEOUT_MS,
     outboxRetentionMs: v.OUTBOX_RETENTION_DAYS * DAY,
+  };
+}
+
+/** Token lifetimes, unconfirmed-account housekeeping and the sign-in and registration limits. */
+function accountConfig(
+  v: Values,
+): Pick<Config, 'emailTokenTtlMs' | 'unconfirmedAccountMaxAgeMs' | 'signInAttempts' | 'registerAttempts' | 'resetTokenTtlMs'> {
+  return {
     emailTokenTtlMs: v.EMAIL_TOKEN_HOURS * HOUR,
     unconfirmedAccountMaxAgeMs: v.UNCONFIRMED_ACCOUNT_DAYS * DAY,
     signInAttempts: { perAccount: v.SIGNIN_ATTEMPTS_PER_ACCOUNT, perIp: v.SIGNIN_ATTEMPTS_PER_IP },
     registerAttempts: { perIp: v.REGISTER_ATTEMPTS_PER_IP, perAddress: v.REGISTER_ATTEMPTS_PER_ADDRESS },
     resetTokenTtlMs: v.RESET_TOKEN_MINUTES * MINUTE,
-    google:
-      v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET
-        ? {
-            clientId: v.GOOGLE_CLIENT_ID,
-            clientSecret: v.GOOGLE_CLIENT_SECRET,
-            authorizationUrl: v.GOOGLE_AUTHORIZATION_URL ?? 'https://accounts.google.com/o/oauth2/v2/auth',
-            tokenUrl: v.GOOGLE_TOKEN_URL ?? 'https://oauth2.googleapis.com/token',
-            userInfoUrl: v.GOOGLE_USERINFO_URL ?? 'https://openidconnect.googleapis.com/v1/userinfo',
-          }
-        : undefined,
-    ...twoFactor,
+  };
+}
+
+/** Google sign-in only when both the client id and secret are set. */
+function googleConfig(v: Values): GoogleConfig | undefined {
+  if (!v.GOOGLE_CLIENT_ID || !v.GOOGLE_CLIENT_SECRET) return undefined;
+  return {
+    clientId: v.GOOGLE_CLIENT_ID,
+    clientSecret: v.GOOGLE_CLIENT_SECRET,
+    authorizationUrl: v.GOOGLE_AUTHORIZATION_URL ?? 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenUrl: v.GOOGLE_TOKEN_URL ?? 'https://oauth2.googleapis.com/token',
+    userInfoUrl: v.GOOGLE_USERINFO_URL ?? 'https://openidconnect.googleapis.com/v1/userinfo',
   };
 }

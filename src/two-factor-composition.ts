@@ -11,10 +11,7 @@ import type { TokenStore } from './identity/token-store.js';
 import { codeFactor, type SecondFactor } from './identity/sign-in/second-factor.js';
 import { TwoFactorManager } from './identity/two-factor-manager.js';
 import type { UserStore } from './db/stores/user-store.js';
-import { createAspsmsSmsSender } from './messaging/aspsms-sms-sender.js';
 import type { Outbox } from './messaging/outbox.js';
-import { createTwilioSmsSender } from './messaging/twilio-sms-sender.js';
-import type { SmsSender } from './messaging/types.js';
 
 export interface TwoFactorServices {
   codes: SecurityCodeSender;
@@ -23,26 +20,6 @@ export interface TwoFactorServices {
   factors: SecondFactor[];
   phoneNumbers: PhoneNumberManager;
   rememberedBrowsers: RememberedBrowsers;
-}
-
-/** The SMS provider chosen by configuration; none means the outbox records the SMS (demo mode). */
-export function smsSenderFor(config: Config): SmsSender | undefined {
-  const timeoutMs = config.messagingTimeoutMs;
-  const { twilio, aspsms } = config.sms;
-  if (config.sms.provider === 'twilio' && twilio) {
-    return createTwilioSmsSender({
-      accountSid: twilio.accountSid,
-      authToken: twilio.authToken,
-      from: twilio.fromNumber,
-      baseUrl: twilio.baseUrl,
-      maxPrice: twilio.maxPrice,
-      timeoutMs,
-    });
-  }
-  if (config.sms.provider === 'aspsms' && aspsms) {
-    return createAspsmsSmsSender({ ...aspsms, timeoutMs });
-  }
-  return undefined;
 }
 
 export interface TwoFactorServiceDeps {

@@ -2,15 +2,15 @@ import { Router } from 'express';
 import type { Services } from '../composition.js';
 import { RegistrationController } from './controllers/registration-controller.js';
 import { SignInController } from './controllers/sign-in-controller.js';
-import { createHomeController } from './controllers/home-controller.js';
-import { createManageController } from './controllers/manage-controller.js';
+import { HomeController } from './controllers/home-controller.js';
+import { ManageController } from './controllers/manage-controller.js';
 import { ExternalLoginController } from './controllers/external-login-controller.js';
-import { createManageLoginsController } from './controllers/manage-logins-controller.js';
-import { createManagePasswordController } from './controllers/manage-password-controller.js';
-import { createPasswordController } from './controllers/password-controller.js';
-import { createPhoneController } from './controllers/phone-controller.js';
+import { ManageLoginsController } from './controllers/manage-logins-controller.js';
+import { ManagePasswordController } from './controllers/manage-password-controller.js';
+import { PasswordController } from './controllers/password-controller.js';
+import { PhoneController } from './controllers/phone-controller.js';
 import { TwoFactorController } from './controllers/two-factor-controller.js';
-import { createTwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
+import { TwoFactorSettingsController } from './controllers/two-factor-settings-controller.js';
 import { createGoogleAuth } from './google-auth.js';
 import { requireSignedIn } from './middleware/current-user.js';
 import type { RouteOptions } from './route-options.js';
@@ -40,12 +40,12 @@ function createControllers(services: Services, options: RouteOptions) {
     services;
   const deviceCookie = createSignInDeviceCookie(signIn, config.production);
   const google = createGoogleAuth(config.google, config.appBaseUrl, clock);
-  const manageLogins = createManageLoginsController({ clock, externalLogins }, { ...options, google });
+  const manageLogins = new ManageLoginsController({ clock, externalLogins }, { ...options, google });
   return {
     deviceCookie,
     google,
     manageLogins,
-    home: createHomeController(),
+    home: new HomeController(),
     registration: new RegistrationController({ clock, config, externalLogins, keys, rateLimiter, users }),
     signInPages: new SignInController({ clock, config, signIn }, { ...options, readDeviceCookie: deviceCookie.read }),
     twoFactor: new TwoFactorController({ clock, config, signIn }, options),
@@ -53,14 +53,14 @@ function createControllers(services: Services, options: RouteOptions) {
       { clock, config, externalLogins, keys, rateLimiter, signIn, users },
       { ...options, google, completeLink: manageLogins.completeLink },
     ),
-    passwords: createPasswordController(
+    passwords: new PasswordController(
       { config, keys, passwordReset, rateLimiter, users },
       { clearSignInThrottle: (email) => signIn.clearThrottle(email) },
     ),
-    manage: createManageController({ config, externalLogins, rememberedBrowsers }),
-    managePassword: createManagePasswordController({ clock, passwordReset, rateLimiter, users }, options),
-    phone: createPhoneController({ clock, config, phoneNumbers }, options),
-    twoFactorSettings: createTwoFactorSettingsController({ clock, config, rememberedBrowsers, twoFactor }, options),
+    manage: new ManageController({ config, externalLogins, rememberedBrowsers }),
+    managePassword: new ManagePasswordController({ clock, passwordReset, rateLimiter, users }, options),
+    phone: new PhoneController({ clock, config, phoneNumbers }, options),
+    twoFactorSettings: new TwoFactorSettingsController({ clock, config, rememberedBrowsers, twoFactor }, options),
   };
 }
 

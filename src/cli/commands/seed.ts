@@ -1,5 +1,8 @@
 import { CliError } from '../cli-error.js';
-import { checkPolicy, cliAuditContext, type Command } from '../command.js';
+import { checkPolicy, cliAuditContext, type Command, type OptionValues } from '../command.js';
+import type { CliIo } from '../io.js';
+import type { Services } from '../../composition.js';
+import type { User } from '../../db/stores/user-store.js';
 import { readPassword } from '../password-input.js';
 import { describeErrors } from '../../identity/identity-result.js';
 
@@ -33,60 +36,77 @@ export const seed: Command = {
   },
   mutates: true,
   async prepare({ values, config, io }) {
-    const password = await readPassword(
-      {
-        argv: values.password as string | undefined,
-        stdin: values['password-stdin'] === true,
-        env: { name: 'ADMIN_PASSWORD', value: io.env.ADMIN_PASSWORD },
-      },
-      io,
-    );
-    if (password === undefined) {
-      throw new CliError('no password: pipe one with --password-stdin or set ADMIN_PASSWORD (there is no default)');
-    }
+    const password = await readAdminPassword(values, io);
     checkPolicy(password, config);
-    const force = values.force === true;
-    const grantExisting = values['grant-existing'] === true;
-
-    return async ({ users, audit, db }) => {
-      const context = cliAuditContext();
-      const existing = await users.findByEmail(ADMIN_EMAIL);
-      if (!existing) {
-        const created = await users.createUser({
-          email: ADMIN_EMAIL,
-          password,
-          emailConfirmed: true,
-          lockoutEnabled: false,
-          roles: [ADMIN_ROLE],
-          context,
-        });
-        if (!created.succeeded) throw new CliError(describeErrors(created.errors));
-        await audit.record(db.knex, { userId: created.value.id, type: 'AdminSeeded', detail: { created: true }, context });
-        io.stdout(`Created ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (email confirmed, lockout disabled).\n`);
-        return;
-      }
-
-      const createdBySeed = await audit.hasEvent(db.knex, existing.id, 'AdminSeeded', { created: true });
-      if (!createdBySeed) refuseForeignAccount(existing.emailConfirmed, grantExisting);
-      const hasRole = (await users.getRoles(existing.id)).some((r) => r.toLowerCase() === ADMIN_ROLE.toLowerCase());
-      if (!hasRole) await users.addToRole(existing.id, ADMIN_ROLE, context);
-      if (force) {
-        const changed = await users.storeNewPassword(existing, password, 'PasswordReset', context);
-        if (!changed.succeeded) throw new CliError(`password rejected: ${describeErrors(changed.errors)}`);
-      }
-      await audit.record(db.knex, {
-        userId: existing.id,
-        type: 'AdminSeeded',
-        detail: { created: false, grantedExisting: !createdBySeed, roleAdded: !hasRole, passwordChanged: force },
-        context,
-      });
-      io.stdout(
-        `${ADMIN_EMAIL} already exists; ${hasRole ? `it already has role ${ADMIN_ROLE}` : `added role ${ADMIN_ROLE}`}; ` +
-          (force ? 'password changed (its sessions have ended).\n' : 'password left unchanged (use --force to set it).\n'),
-      );
+    const plan: SeedPlan = { password, force: values.force === true, grantExisting: values['grant-existing'] === true, io };
+    return async (services) => {
+      const existing = await services.users.findByEmail(ADMIN_EMAIL);
+      if (existing) await updateExistingAdmin(services, existing, plan);
+      else await createAdmin(services, plan);
     };
   },
 };
+
+interface SeedPlan {
+  password: string;
+  force: boolean;
+  grantExisting: boolean;
+  io: CliIo;
+}
+
+async function readAdminPassword(values: OptionValues, io: CliIo): Promise<string> {
+  const password = await readPassword(
+    {
+      argv: values.password as string | undefined,
+      stdin: values['password-stdin'] === true,
+      env: { name: 'ADMIN_PASSWORD', value: io.env.ADMIN_PASSWORD },
+    },
+    io,
+  );
+  if (password === undefined) {
+    throw new CliError('no password: pipe one with --password-stdin or set ADMIN_PASSWORD (there is no default)');
+  }
+  return password;
+}
+
+async function createAdmin({ users, audit, db }: Services, { password, io }: SeedPlan): Promise<void> {
+  const context = cliAuditContext();
+  const created = await users.createUser({
+    email: ADMIN_EMAIL,
+    password,
+    emailConfirmed: true,
+    lockoutEnabled: false,
+    roles: [ADMIN_ROLE],
+    context,
+  });
+  if (!created.succeeded) throw new CliError(describeErrors(created.errors));
+  await audit.record(db.knex, { userId: created.value.id, type: 'AdminSeeded', detail: { created: true }, context });
+  io.stdout(`Created ${ADMIN_EMAIL} with role ${ADMIN_ROLE} (email confirmed, lockout disabled).\n`);
+}
+
+/** Ensures the role (and with --force the password) of an admin that exists already. */
+async function updateExistingAdmin({ users, audit, db }: Services, existing: User, plan: SeedPlan): Promise<void> {
+  const { password, force, io } = plan;
+  const context = cliAuditContext();
+  const createdBySeed = await audit.hasEvent(db.knex, existing.id, 'AdminSeeded', { created: true });
+  if (!createdBySeed) refuseForeignAccount(existing.emailConfirmed, plan.grantExisting);
+  const hasRole = (await users.getRoles(existing.id)).some((r) => r.toLowerCase() === ADMIN_ROLE.toLowerCase());
+  if (!hasRole) await users.addToRole(existing.id, ADMIN_ROLE, context);
+  if (force) {
+    const changed = await users.storeNewPassword(existing, password, 'PasswordReset', context);
+    if (!changed.succeeded) throw new CliError(`password rejected: ${describeErrors(changed.errors)}`);
+  }
+  await audit.record(db.knex, {
+    userId: existing.id,
+    type: 'AdminSeeded',
+    detail: { created: false, grantedExisting: !createdBySeed, roleAdded: !hasRole, passwordChanged: force },
+    context,
+  });
+  io.stdout(
+    `${ADMIN_EMAIL} already exists; ${hasRole ? `it already has role ${ADMIN_ROLE}` : `added role ${ADMIN_ROLE}`}; ` +
+      (force ? 'password changed (its sessions have ended).\n' : 'password left unchanged (use --force to set it).\n'),
+  );
+}
 
 /** Stops the seed before it touches an admin@example.com that it did not create. */
 function refuseForeignAccount(emailConfirmed: boolean, grantExisting: boolean): void {

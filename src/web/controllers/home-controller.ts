@@ -1,10 +1,9 @@
 import type { Request, Response } from 'express';
 import { pageTitles } from '../../messages.js';
 
-export function createHomeController() {
-  return {
-    index(_req: Request, res: Response) {
-      res.render('home/index', { title: pageTitles.home });
-    },
+/** The home page. */
+export class HomeController {
+  index = (_req: Request, res: Response) => {
+    res.render('home/index', { title: pageTitles.home });
   };
 }

@@ -23,66 +23,79 @@ interface ResetForm {
 }
 
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
-export function createPasswordController(deps: PasswordControllerDeps, options: PasswordControllerOptions) {
-  const { config, passwordReset, rateLimiter, users } = deps;
+export class PasswordController {
+  constructor(
+    private readonly deps: PasswordControllerDeps,
+    private readonly options: PasswordControllerOptions,
+  ) {}
 
-  function renderForgot(res: Response, email: string, errors: FieldErrors, status = 200) {
-    res.status(status).render('account/forgot-password', { title: pageTitles.forgotPassword, email, errors });
-  }
-
-  function renderReset(res: Response, form: ResetForm, errors: FieldErrors, status = 200) {
-    res.status(status).render('account/reset-password', { title: pageTitles.resetPassword, ...form, errors });
-  }
-
-  return {
-    forgotPasswordForm(_req: Request, res: Response) {
-      renderForgot(res, '', {});
-    },
-
-    async forgotPassword(req: Request, res: Response) {
-      const raw = field(req.body, 'email');
-      const email = normaliseEmail(raw);
-      if (!email) return renderForgot(res, raw.slice(0, 254), { email: emailFieldError(raw, email)! });
-      const perIp = await rateLimiter.hit(`forgot:ip:${req.ip}`, RATE_LIMITS.forgotPasswordPerIp);
-      if (!perIp.allowed) return renderForgot(res, email, { form: pageMessages.tooManyResetRequests }, 429);
-      // Over the per-address limit the page is the same, but no more mail goes to that inbox.
-      const perAddress = await rateLimiter.hitAll(
-        (await accountLimitKeys(deps, 'forgot', email)).map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]),
-      );
-      const sent = perAddress.allowed ? await passwordReset.sendPasswordResetLink(email, auditContext(req)) : {};
-      if (!perAddress.allowed) await passwordReset.recordThrottled(auditContext(req));
-      res.render('account/forgot-password-confirmation', {
-        title: pageTitles.forgotPasswordConfirmation,
-        message: pageMessages.checkEmailToReset,
-        demoLink: config.demoMode ? sent.link : undefined,
-      });
-    },
-
-    resetPasswordForm(req: Request, res: Response) {
-      // The reset code is in this page's address: no Referer may carry it anywhere.
-      res.set('Referrer-Policy', 'no-referrer');
-      const code = queryParam(req.query, 'code');
-      if (!looksLikeUrlToken(code))
-        return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
-      renderReset(res, { email: '', code }, {});
-    },
-
-    async resetPassword(req: Request, res: Response) {
-      const form = { email: field(req.body, 'email').slice(0, 254), code: field(req.body, 'code').slice(0, 512) };
-      const errors: FieldErrors = {};
-      const email = normaliseEmail(form.email);
-      const badEmail = emailFieldError(form.email, email);
-      if (badEmail) errors.email = badEmail;
-      checkNewPassword(req.body, errors, users);
-      if (!form.code) errors.form = pageMessages.invalidToken;
-      if (Object.keys(errors).length) return renderReset(res, form, errors);
-
-      const perIp = await rateLimiter.hit(`reset:ip:${req.ip}`, RATE_LIMITS.resetPasswordPerIp);
-      if (!perIp.allowed) return renderReset(res, form, { form: pageMessages.tooManyResetRequests }, 429);
-      const result = await passwordReset.resetPassword(email!, form.code, field(req.body, 'password'), auditContext(req));
-      if (!result.succeeded) return renderReset(res, form, { form: describeErrors(result.errors) });
-      await options.clearSignInThrottle(email!);
-      res.render('account/reset-password-confirmation', { title: pageTitles.resetPasswordConfirmation });
-    },
+  forgotPasswordForm = (_req: Request, res: Response) => {
+    renderForgot(res, '', {});
   };
+
+  forgotPassword = async (req: Request, res: Response) => {
+    const { config, passwordReset, rateLimiter } = this.deps;
+    const raw = field(req.body, 'email');
+    const email = normaliseEmail(raw);
+    if (!email) return renderForgot(res, raw.slice(0, 254), { email: emailFieldError(raw, email)! });
+    const perIp = await rateLimiter.hit(`forgot:ip:${req.ip}`, RATE_LIMITS.forgotPasswordPerIp);
+    if (!perIp.allowed) return renderForgot(res, email, { form: pageMessages.tooManyResetRequests }, 429);
+    // Over the per-address limit the page is the same, but no more mail goes to that inbox.
+    const allowed = await this.hitPerAddressLimit(email);
+    const sent = allowed ? await passwordReset.sendPasswordResetLink(email, auditContext(req)) : {};
+    if (!allowed) await passwordReset.recordThrottled(auditContext(req));
+    res.render('account/forgot-password-confirmation', {
+      title: pageTitles.forgotPasswordConfirmation,
+      message: pageMessages.checkEmailToReset,
+      demoLink: config.demoMode ? sent.link : undefined,
+    });
+  };
+
+  resetPasswordForm = (req: Request, res: Response) => {
+    // The reset code is in this page's address: no Referer may carry it anywhere.
+    res.set('Referrer-Policy', 'no-referrer');
+    const code = queryParam(req.query, 'code');
+    if (!looksLikeUrlToken(code))
+      return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
+    renderReset(res, { email: '', code }, {});
+  };
+
+  resetPassword = async (req: Request, res: Response) => {
+    const form = { email: field(req.body, 'email').slice(0, 254), code: field(req.body, 'code').slice(0, 512) };
+    const email = normaliseEmail(form.email);
+    const errors = resetFormErrors(req.body, form, email, this.deps.users);
+    if (Object.keys(errors).length) return renderReset(res, form, errors);
+
+    const perIp = await this.deps.rateLimiter.hit(`reset:ip:${req.ip}`, RATE_LIMITS.resetPasswordPerIp);
+    if (!perIp.allowed) return renderReset(res, form, { form: pageMessages.tooManyResetRequests }, 429);
+    const result = await this.deps.passwordReset.resetPassword(email!, form.code, field(req.body, 'password'), auditContext(req));
+    if (!result.succeeded) return renderReset(res, form, { form: describeErrors(result.errors) });
+    await this.options.clearSignInThrottle(email!);
+    res.render('account/reset-password-confirmation', { title: pageTitles.resetPasswordConfirmation });
+  };
+
+  /** Counts one reset request against every key of the address; false once any is over its limit. */
+  private async hitPerAddressLimit(email: string): Promise<boolean> {
+    const keys = await accountLimitKeys(this.deps, 'forgot', email);
+    const perAddress = await this.deps.rateLimiter.hitAll(keys.map((k) => [k, RATE_LIMITS.forgotPasswordPerAddress]));
+    return perAddress.allowed;
+  }
+}
+
+function renderForgot(res: Response, email: string, errors: FieldErrors, status = 200) {
+  res.status(status).render('account/forgot-password', { title: pageTitles.forgotPassword, email, errors });
+}
+
+function renderReset(res: Response, form: ResetForm, errors: FieldErrors, status = 200) {
+  res.status(status).render('account/reset-password', { title: pageTitles.resetPassword, ...form, errors });
+}
+
+/** The reset form's own checks: a valid address, a new password within the policy, a code. */
+function resetFormErrors(body: unknown, form: ResetForm, email: string | undefined, users: PasswordControllerDeps['users']): FieldErrors {
+  const errors: FieldErrors = {};
+  const badEmail = emailFieldError(form.email, email);
+  if (badEmail) errors.email = badEmail;
+  checkNewPassword(body, errors, users);
+  if (!form.code) errors.form = pageMessages.invalidToken;
+  return errors;
 }

@@ -12,36 +12,38 @@ export type TwoFactorSettingsControllerDeps = Pick<Services, 'clock' | 'config' 
  * these without anti-forgery tokens; here they are POSTs behind the CSRF check like every
  * other state change.
  */
-export function createTwoFactorSettingsController(
-  { clock, config, rememberedBrowsers, twoFactor }: TwoFactorSettingsControllerDeps,
-  options: RouteOptions,
-) {
-  const production = config.production;
+export class TwoFactorSettingsController {
+  private readonly production: boolean;
 
-  async function setTwoFactor(req: Request, res: Response, enabled: boolean) {
-    const updated = await twoFactor.setTwoFactorEnabled(req.user!.id, enabled, auditContext(req));
-    if (!updated) return res.redirect(303, '/manage?message=Error');
-    // A security-profile change: a new stamp ends other sessions; this one is re-issued.
-    await reissueSession(req, updated, clock().getTime(), options.rememberMeMs);
-    res.redirect(303, '/manage?message=SetTwoFactorSuccess');
+  constructor(
+    private readonly deps: TwoFactorSettingsControllerDeps,
+    private readonly options: RouteOptions,
+  ) {
+    this.production = deps.config.production;
   }
 
-  return {
-    enableTwoFactor: (req: Request, res: Response) => setTwoFactor(req, res, true),
-    disableTwoFactor: (req: Request, res: Response) => setTwoFactor(req, res, false),
+  enableTwoFactor = (req: Request, res: Response) => this.setTwoFactor(req, res, true);
+  disableTwoFactor = (req: Request, res: Response) => this.setTwoFactor(req, res, false);
 
-    async rememberBrowser(req: Request, res: Response) {
-      const previous = readRememberBrowserCookie(req, production);
-      const token = await rememberedBrowsers.rememberTwoFactorClient(req.user!, previous, auditContext(req));
-      setRememberBrowserCookie(res, token, production, config.twoFactor.rememberBrowserMs);
-      res.redirect(303, '/manage');
-    },
-
-    async forgetBrowser(req: Request, res: Response) {
-      const token = readRememberBrowserCookie(req, production);
-      await rememberedBrowsers.forgetTwoFactorClient(req.user!, token, auditContext(req));
-      clearRememberBrowserCookie(res, production);
-      res.redirect(303, '/manage');
-    },
+  rememberBrowser = async (req: Request, res: Response) => {
+    const previous = readRememberBrowserCookie(req, this.production);
+    const token = await this.deps.rememberedBrowsers.rememberTwoFactorClient(req.user!, previous, auditContext(req));
+    setRememberBrowserCookie(res, token, this.production, this.deps.config.twoFactor.rememberBrowserMs);
+    res.redirect(303, '/manage');
   };
+
+  forgetBrowser = async (req: Request, res: Response) => {
+    const token = readRememberBrowserCookie(req, this.production);
+    await this.deps.rememberedBrowsers.forgetTwoFactorClient(req.user!, token, auditContext(req));
+    clearRememberBrowserCookie(res, this.production);
+    res.redirect(303, '/manage');
+  };
+
+  private async setTwoFactor(req: Request, res: Response, enabled: boolean) {
+    const updated = await this.deps.twoFactor.setTwoFactorEnabled(req.user!.id, enabled, auditContext(req));
+    if (!updated) return res.redirect(303, '/manage?message=Error');
+    // A security-profile change: a new stamp ends other sessions; this one is re-issued.
+    await reissueSession(req, updated, this.deps.clock().getTime(), this.options.rememberMeMs);
+    res.redirect(303, '/manage?message=SetTwoFactorSuccess');
+  }
 }
