@@ -9,6 +9,9 @@ export const statusMessages: Record<string, string> = {
   ChangePasswordSuccess: 'Your password has been changed.',
   SetPasswordSuccess: 'Your password has been set.',
   SetTwoFactorSuccess: 'Your two factor provider has been set.',
+  DisableTwoFactorSuccess: 'Two-factor authentication is off: signing in now asks for your password only.',
+  ChangePasswordBrowserForgotten:
+    'Your password has been changed. This browser is no longer remembered, so your next sign-in here will ask for a code.',
   AddPhoneSuccess: 'The phone number was added.',
   RemovePhoneSuccess: 'Your phone number was removed.',
   RemoveLoginSuccess: 'The external login was removed.',

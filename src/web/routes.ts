@@ -58,7 +58,7 @@ function createControllers(services: Services, options: RouteOptions) {
       { clearSignInThrottle: (email) => signIn.clearThrottle(email) },
     ),
     manage: new ManageController({ config, externalLogins, rememberedBrowsers }),
-    managePassword: new ManagePasswordController({ clock, passwordReset, rateLimiter, users }, options),
+    managePassword: new ManagePasswordController({ clock, config, passwordReset, rateLimiter, rememberedBrowsers, users }, options),
     phone: new PhoneController({ clock, config, phoneNumbers }, options),
     twoFactorSettings: new TwoFactorSettingsController({ clock, config, rememberedBrowsers, twoFactor }, options),
   };

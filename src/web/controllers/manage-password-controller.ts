@@ -6,6 +6,7 @@ import { pageTitles, validationMessages } from '../../messages.js';
 import { field, type FieldErrors } from '../forms.js';
 import { checkNewPassword, newPasswordField } from '../form-checks.js';
 import { RATE_LIMITS } from '../rate-limits.js';
+import { clearRememberBrowserCookie, readRememberBrowserCookie } from '../remember-browser-cookie.js';
 import { reissueSession } from '../session.js';
 import { auditContext } from '../audit-context.js';
 
@@ -14,7 +15,10 @@ export interface ManagePasswordOptions {
   rememberMeMs: number;
 }
 
-export type ManagePasswordControllerDeps = Pick<Services, 'clock' | 'passwordReset' | 'rateLimiter' | 'users'>;
+export type ManagePasswordControllerDeps = Pick<
+  Services,
+  'clock' | 'config' | 'passwordReset' | 'rateLimiter' | 'rememberedBrowsers' | 'users'
+>;
 
 /** ChangePassword and SetPassword on the Manage pages (signed-in users only). */
 export class ManagePasswordController {
@@ -35,9 +39,10 @@ export class ManagePasswordController {
     // The current password is a guess like any other: whoever holds a session may not know it.
     const limit = await rateLimiter.hit(`changepw:user:${user.id}`, RATE_LIMITS.changePasswordPerUser);
     if (!limit.allowed) return renderChange(res, { form: validationMessages.tooManyPasswordChanges }, 429);
+    const wasRemembered = await this.browserRemembered(req);
     const result = await users.changePassword(user.id, field(req.body, 'oldPassword'), field(req.body, 'newPassword'), auditContext(req));
     if (!result.succeeded) return renderChange(res, changePasswordErrors(result.errors));
-    await this.keepThisSession(req, res, result.value, 'ChangePasswordSuccess');
+    await this.keepThisSession(req, res, result.value, wasRemembered ? 'ChangePasswordBrowserForgotten' : 'ChangePasswordSuccess');
   };
 
   setPasswordForm = (req: Request, res: Response) => {
@@ -54,9 +59,19 @@ export class ManagePasswordController {
     await this.keepThisSession(req, res, result.value, 'SetPasswordSuccess');
   };
 
-  /** The stamp changed: every other session ends; this one carries on in a new id. */
+  /** Whether this browser skips the code at sign-in now (a new stamp ends that: say so after). */
+  private browserRemembered(req: Request): Promise<boolean> {
+    const token = readRememberBrowserCookie(req, this.deps.config.production);
+    return this.deps.rememberedBrowsers.isTwoFactorClientRemembered(req.user!, token);
+  }
+
+  /**
+   * The stamp changed: every other session ends; this one carries on in a new id. A remembered
+   * browser was bound to the old stamp, so its cookie goes too.
+   */
   private async keepThisSession(req: Request, res: Response, user: User, message: string) {
     await reissueSession(req, user, this.deps.clock().getTime(), this.options.rememberMeMs);
+    if (message === 'ChangePasswordBrowserForgotten') clearRememberBrowserCookie(res, this.deps.config.production);
     res.redirect(303, `/manage?message=${message}`);
   }
 }

@@ -44,6 +44,6 @@ export class TwoFactorSettingsController {
     if (!updated) return res.redirect(303, '/manage?message=Error');
     // A security-profile change: a new stamp ends other sessions; this one is re-issued.
     await reissueSession(req, updated, this.deps.clock().getTime(), this.options.rememberMeMs);
-    res.redirect(303, '/manage?message=SetTwoFactorSuccess');
+    res.redirect(303, `/manage?message=${enabled ? 'SetTwoFactorSuccess' : 'DisableTwoFactorSuccess'}`);
   }
 }

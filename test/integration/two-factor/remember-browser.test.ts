@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestClock, postForm, setup, type Agent, type World } from '../../helpers/setup.js';
+import { createTestClock, PASSWORD, postForm, setup, type Agent, type World } from '../../helpers/setup.js';
 import {
   auditCount,
   clearSignInThrottle,
@@ -91,6 +91,23 @@ describe('remember this browser', () => {
     await world.services.store.setPasswordHash(world.knex, user.id, user.passwordHash);
     const { res } = await passwordStep(world, 'ada@example.com', agent);
     expect(res.headers.location).toMatch(/^\/account\/send-code/);
+  });
+
+  it('says so when a password change from that browser forgets it, and clears its cookie (issue 10 item 7)', async () => {
+    await twoFactorAccount(world, 'cleo@example.com');
+    const { agent } = await rememberedBrowser('cleo@example.com');
+    const res = await postForm(
+      agent,
+      '/manage/change-password',
+      { oldPassword: PASSWORD, newPassword: 'a brand new passphrase', confirmPassword: 'a brand new passphrase' },
+      '/manage/change-password',
+    );
+    expect(res.headers.location).toBe('/manage?message=ChangePasswordBrowserForgotten');
+    expect(rbCookie(res)).toMatch(/^gatehouse\.rb=;/);
+    const page = await agent.get(res.headers.location);
+    expect(page.text).toContain(
+      'Your password has been changed. This browser is no longer remembered, so your next sign-in here will ask for a code.',
+    );
   });
 
   it('stops working after two-factor is turned off and on again', async () => {
