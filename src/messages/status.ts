@@ -29,7 +29,7 @@ export const pageMessages = {
   tooManyResetRequests: 'Too many requests. Please wait a while and try again.',
   tooManyRegistrations: 'Too many registrations. Please wait a while and try again.',
   externalLoginFailure: 'Unsuccessful login with service.',
-  lockedOutTitle: 'Locked out.',
+  lockedOutTitle: 'Locked out',
   lockedOut: 'This account has been locked out, please try again later.',
   lockedOutFor: (wait: string) => `You can try again in ${wait}.`,
   invalidToken: identityErrorMessages.InvalidToken,

@@ -161,7 +161,7 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
       expect((await userRow(email)).access_failed_count).toBe(i + 1);
     }
     const fifth = await verifyCode(A, guesser, wrongCode(right, 5));
-    expect(fifth.text).toContain('Locked out.');
+    expect(fifth.text).toContain('Locked out');
     expect(fifth.text).toContain('This account has been locked out, please try again later.');
 
     const locked = await userRow(email);
@@ -177,11 +177,11 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
     ] as const) {
       const res = await verifyCode(instance, browser, right);
       expect(res.status).toBe(200);
-      expect(res.text).toContain('Locked out.');
+      expect(res.text).toContain('Locked out');
       expect((await browser.get(instance, '/manage')).status).toBe(302);
     }
     // No new sign-in or code either, on either instance.
-    for (const instance of [A, B]) expect((await passwordStep(instance, email)).res.text).toContain('Locked out.');
+    for (const instance of [A, B]) expect((await passwordStep(instance, email)).res.text).toContain('Locked out');
     expect(await audits(id, 'TwoFactorLockedOut')).toBe(2);
     expect(await audits(id, 'SignedIn')).toBe(1); // the set-up sign-in only
 
@@ -222,7 +222,7 @@ describe('two instances, one database', { timeout: 90_000 }, () => {
       ),
     );
     const invalid = responses.filter((r) => r.status === 200 && r.text.includes('Invalid code.')).length;
-    const lockedOut = responses.filter((r) => r.status === 200 && r.text.includes('Locked out.')).length;
+    const lockedOut = responses.filter((r) => r.status === 200 && r.text.includes('Locked out')).length;
     // Requests that arrive after a lockout voided their pending sign-in find none left.
     const expired = responses.filter((r) => r.status === 400 && r.text.includes('Your sign-in has expired')).length;
     expect(responses.filter((r) => r.status === 303)).toHaveLength(0);

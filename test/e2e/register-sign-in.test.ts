@@ -44,7 +44,7 @@ describe.runIf(hasChromium())('journey: register, confirm, sign in, sign off', (
       await expect.poll(() => page.textContent('main')).toContain('Thank you for confirming your email');
       await checkPage(page, 'confirm-email');
 
-      await page.getByRole('link', { name: 'click here to log in' }).click();
+      await page.locator('main').getByRole('link', { name: 'Log in', exact: true }).click();
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill('not the password at all');
       await page.getByRole('button', { name: 'Log in' }).click();

@@ -34,7 +34,7 @@ describe.runIf(hasChromium())('journey: locked out after five wrong codes', () =
     }
     await page.getByLabel('Code').fill(wrong(code, 5));
     await page.getByRole('button', { name: 'Submit' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Locked out.');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Locked out');
     expect(await page.textContent('[data-lockout]')).toBe('This account has been locked out, please try again later.');
     await checkPhoneAndDesktop(page, 'lockout', { docs: true });
 
@@ -45,7 +45,7 @@ describe.runIf(hasChromium())('journey: locked out after five wrong codes', () =
     await page.goto('/account/verify-code');
     expect(new URL(page.url()).pathname).toBe('/account/login');
     await signInWithPassword(page, email, PASSWORD);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Locked out.');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Locked out');
     await page.goto('/manage');
     expect(new URL(page.url()).pathname).toBe('/account/login');
     await context.close();

@@ -48,7 +48,7 @@ async function pending(email: string): Promise<{ agent: Agent; code: string }> {
 async function lockOut(email: string) {
   const { agent, code } = await pending(email);
   for (let i = 1; i <= 4; i++) expect((await verifyCode(agent, { code: wrongFor(code, i) })).text).toContain('Invalid code.');
-  expect((await verifyCode(agent, { code: wrongFor(code, 5) })).text).toContain('Locked out.');
+  expect((await verifyCode(agent, { code: wrongFor(code, 5) })).text).toContain('Locked out');
 }
 
 /** A code that is right in every way but the lockout: issued now, for this user, phone and stamp. */
@@ -75,11 +75,11 @@ async function expectLockedFor(email: string, minutes: number, waiting: Agent) {
   const code = await rightCode(email);
   const refused = await verifyCode(waiting, { code });
   expect(refused.status).toBe(200);
-  expect(refused.text).toContain('Locked out.');
+  expect(refused.text).toContain('Locked out');
   expect(await world.knex('user_tokens').where({ user_id: user.id, purpose: 'TwoFactor' }).whereNull('consumed_at')).toHaveLength(1);
   clock.advance((minutes - 1) * MINUTE - 1_000);
   await clearSignInThrottle(world);
-  expect((await passwordStep(world, email)).res.text).toContain('Locked out.');
+  expect((await passwordStep(world, email)).res.text).toContain('Locked out');
   clock.advance(2_000);
   expect((await passwordStep(world, email)).res.status).toBe(303);
 }

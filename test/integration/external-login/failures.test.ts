@@ -22,7 +22,7 @@ async function startFlow(agent: Agent) {
 async function expectFailure(agent: Agent, path: string) {
   const res = await agent.get(path);
   expect(res.status).toBe(200);
-  expect(res.text).toContain('Login Failure.');
+  expect(res.text).toContain('Login failure');
   expect(res.text).toContain('Unsuccessful login with service.');
   expect((await agent.get('/account/external-login-confirmation')).headers.location).toBe('/account/login');
   expect((await agent.get('/manage')).status).toBe(302);

@@ -49,7 +49,7 @@ describe('two-factor lockout', () => {
     }
     const fifth = await verifyCode(agent, { code: wrongFor(code, 5) });
     expect(fifth.status).toBe(200);
-    expect(fifth.text).toContain('Locked out.');
+    expect(fifth.text).toContain('Locked out');
     expect(fifth.text).toContain('This account has been locked out, please try again later.');
 
     const locked = await userByEmail(world, 'ada@example.com');
@@ -60,10 +60,10 @@ describe('two-factor lockout', () => {
 
     // The pending sign-in is void, and the right code no longer works anywhere.
     expect((await verifyCode(agent, { code })).text).toContain('Your sign-in has expired');
-    expect((await verifyCode(other.agent, { code })).text).toContain('Locked out.');
-    expect((await sendCode(third.agent, 'Phone Code')).text).toContain('Locked out.');
+    expect((await verifyCode(other.agent, { code })).text).toContain('Locked out');
+    expect((await sendCode(third.agent, 'Phone Code')).text).toContain('Locked out');
     const fresh = await passwordStep(world, 'ada@example.com');
-    expect(fresh.res.text).toContain('Locked out.');
+    expect(fresh.res.text).toContain('Locked out');
     expect((await other.agent.get('/manage')).status).toBe(302);
 
     clock.advance(5 * 60_000 + 1_000);
@@ -83,9 +83,9 @@ describe('two-factor lockout', () => {
     const waiting = await pendingWithCode('bob@example.com');
     for (let i = 1; i <= 2; i++) await verifyCode(second.agent, { code: wrongFor(waiting.code, i) });
     const last = await verifyCode(second.agent, { code: wrongFor(waiting.code, 3) });
-    expect(last.text).toContain('Locked out.');
+    expect(last.text).toContain('Locked out');
     // Locked means locked: the right code is refused too.
-    expect((await verifyCode(waiting.agent, { code: waiting.code })).text).toContain('Locked out.');
+    expect((await verifyCode(waiting.agent, { code: waiting.code })).text).toContain('Locked out');
     expect((await waiting.agent.get('/manage')).status).toBe(302);
   });
 
@@ -102,7 +102,7 @@ describe('two-factor lockout', () => {
       ),
     );
     const invalid = responses.filter((r) => r.status === 200 && r.text.includes('Invalid code.')).length;
-    const locked = responses.filter((r) => r.status === 200 && r.text.includes('Locked out.')).length;
+    const locked = responses.filter((r) => r.status === 200 && r.text.includes('Locked out')).length;
     // Requests that arrive after the lockout voided the pending sign-in find none left.
     const expired = responses.filter((r) => r.status === 400 && r.text.includes('Your sign-in has expired')).length;
     expect(invalid + locked + expired).toBe(50);
@@ -141,11 +141,11 @@ describe('configurable lockout', () => {
     expect((await sendCode(waiting.agent, 'Phone Code')).status).toBe(303);
     const code = await latestCode(small, PHONE_E164, 'TwoFactor');
     expect((await verifyCode(agent, { code: wrongFor(code) })).text).toContain('Invalid code.');
-    expect((await verifyCode(agent, { code: wrongFor(code, 2) })).text).toContain('Locked out.');
+    expect((await verifyCode(agent, { code: wrongFor(code, 2) })).text).toContain('Locked out');
     const user = await small.services.store.findByEmail(small.knex, 'cfg@example.com');
     expect(user!.lockoutEnd!.getTime()).toBe(clock().getTime() + 15 * 60_000);
     // Locked means locked: the right code is refused too.
-    expect((await verifyCode(waiting.agent, { code })).text).toContain('Locked out.');
+    expect((await verifyCode(waiting.agent, { code })).text).toContain('Locked out');
     expect((await waiting.agent.get('/manage')).status).toBe(302);
   });
 });
