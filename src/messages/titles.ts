@@ -7,7 +7,7 @@ export const pageTitles = {
   confirmEmail: 'Confirm Email',
   error: 'Error',
   signInExpired: 'Sign-in expired',
-  sendCode: 'Send',
+  sendCode: 'Two-factor authentication',
   verifyCode: 'Verify',
   loginFailure: 'Login Failure',
   forgotPassword: 'Forgot your password?',

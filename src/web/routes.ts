@@ -78,6 +78,7 @@ function accountRoutes(r: Router, c: Controllers): void {
   r.post('/account/send-code', c.twoFactor.sendCode);
   r.get('/account/verify-code', c.twoFactor.verifyCodeForm);
   r.post('/account/verify-code', c.twoFactor.verifyCode);
+  r.post('/account/cancel-sign-in', c.twoFactor.cancelSignIn);
   r.get('/account/forgot-password', c.passwords.forgotPasswordForm);
   r.post('/account/forgot-password', c.passwords.forgotPassword);
   r.get('/account/reset-password', c.passwords.resetPasswordForm);

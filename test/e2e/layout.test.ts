@@ -166,19 +166,22 @@ describe.runIf(hasChromium())('layout: one card, no sideways scroll, one-row nav
     await signInWithPassword(page, email, PASSWORD);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/send-code');
     await look(page, 'send-code');
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Send code' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/verify-code');
     const code = (await page.textContent('[data-demo-code]'))!.trim();
     await look(page, 'verify-code');
     await page.getByLabel('Code').fill(wrongFor(code));
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.textContent('[data-form-error]')).toBe('Invalid code.');
+    // Focus moved to the field to fix, by `autofocus` alone (no script), with the tries left beside it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('field-code');
+    expect(await page.textContent('#field-code-error')).toBe('You have 4 tries left.');
     await look(page, 'verify-code-invalid');
 
     // The half-signed-in state lasts 5 minutes.
     await page.goto('/account/send-code');
     clock.advance(6 * 60_000);
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Send code' }).click();
     await expect.poll(() => page.locator('[data-sign-in-expired]').count()).toBe(1);
     await look(page, 'sign-in-expired');
 

@@ -39,10 +39,10 @@ describe.runIf(hasChromium())('a signed-in session is stored before the browser 
     const { context, page } = await world.newPage(PHONE);
     await signInWithPassword(page, email, PASSWORD);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/send-code');
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Email a code to s•••@example.com' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/verify-code');
     await page.getByLabel('Code').fill((await page.textContent('[data-demo-code]'))!.trim());
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.url()).toBe(`${world.baseUrl}/`);
     await page.goto('/manage');
     expect(new URL(page.url()).pathname).toBe('/manage');

@@ -20,20 +20,20 @@ describe.runIf(hasChromium())('journey: locked out after five wrong codes', () =
     const { context, page } = await world.newPage(PHONE);
     await signInWithPassword(page, email, PASSWORD);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/send-code');
-    await page.getByLabel('Select Two-Factor Authentication Provider:').selectOption('Phone Code');
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByLabel('Text a code to •••• 4567').check();
+    await page.getByRole('button', { name: 'Send code' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/verify-code');
     const code = (await page.textContent('[data-demo-code]'))!.trim();
 
     for (let attempt = 1; attempt <= 4; attempt++) {
       await page.getByLabel('Code').fill(wrong(code, attempt));
-      await page.getByRole('button', { name: 'Submit' }).click();
+      await page.getByRole('button', { name: 'Verify' }).click();
       await expect.poll(() => page.textContent('[data-form-error]')).toBe('Invalid code.');
       expect(await page.locator('h1').textContent()).toBe('Verify');
       if (attempt === 1) await checkPage(page, 'verify-code-invalid');
     }
     await page.getByLabel('Code').fill(wrong(code, 5));
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Locked out');
     expect(await page.textContent('[data-lockout]')).toBe('This account has been locked out, please try again later.');
     await checkPhoneAndDesktop(page, 'lockout', { docs: true });

@@ -39,8 +39,8 @@ describe.runIf(hasChromium())('journey: two-factor sign-in by SMS, and a remembe
     await signInWithPassword(page, email, PASSWORD);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/send-code');
     await checkPhoneAndDesktop(page, 'send-code', { docs: true });
-    await page.getByLabel('Select Two-Factor Authentication Provider:').selectOption('Phone Code');
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByLabel('Text a code to •••• 4567').check();
+    await page.getByRole('button', { name: 'Send code' }).click();
 
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account/verify-code');
     expect(await page.textContent('main')).toContain('We sent a code by text message to your phone.');
@@ -48,8 +48,8 @@ describe.runIf(hasChromium())('journey: two-factor sign-in by SMS, and a remembe
     expect(code).toMatch(/^\d{6}$/);
     await checkPhoneAndDesktop(page, 'verify-code', { docs: true });
     await page.getByLabel('Code').fill(code);
-    await page.getByLabel('Remember this browser?').check();
-    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByLabel('Remember this browser').check();
+    await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.url()).toBe(`${world.baseUrl}/`);
 
     await page.goto('/manage');

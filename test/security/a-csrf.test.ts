@@ -44,6 +44,7 @@ const ROUTES: Array<[string, Record<string, string>]> = [
   ['/account/log-off', {}],
   ['/account/send-code', { selectedProvider: 'Phone Code' }],
   ['/account/verify-code', { provider: 'Phone Code', code: '123456' }],
+  ['/account/cancel-sign-in', {}],
   ['/account/forgot-password', { email: 'victim@example.com' }],
   ['/account/reset-password', { email: 'victim@example.com', password: NEW, confirmPassword: NEW, code: 'x'.repeat(43) }],
   ['/account/external-login', { provider: 'Google', returnUrl: '/' }],

@@ -21,6 +21,7 @@ const FORMS: Record<string, Record<string, string>> = {
   '/account/log-off': {},
   '/account/send-code': { selectedProvider: 'Email Code', returnUrl: '/', rememberMe: 'false' },
   '/account/verify-code': { provider: 'Email Code', code: '123456', returnUrl: '/', rememberMe: 'false', rememberBrowser: 'true' },
+  '/account/cancel-sign-in': {},
   '/account/forgot-password': { email: USER },
   '/account/reset-password': { code: 'c29tZS1jb2Rl', email: USER, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
   '/account/external-login': { provider: 'Google', returnUrl: '/' },

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../clock.js';
+import { DAY } from '../../config-values.js';
 import type { PendingSignIn } from '../../identity/sign-in/pending-sign-in.js';
 import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
 import type { User } from '../../db/stores/user-store.js';
@@ -9,7 +10,7 @@ import { auditContext } from '../audit-context.js';
 import { checkbox, field, type FieldErrors } from '../forms.js';
 import { readRememberBrowserCookie, setRememberBrowserCookie } from '../remember-browser-cookie.js';
 import type { RouteOptions } from '../route-options.js';
-import { normaliseCode } from '../security-code-input.js';
+import { CODE_INPUT_MAX_LENGTH, CODE_INPUT_PATTERN, normaliseCode } from '../security-code-input.js';
 import { completeSignIn, readPendingSignIn, renderLockedOut } from '../sign-in-session.js';
 import { renderRateLimited } from './two-factor-views.js';
 
@@ -89,7 +90,9 @@ export class TwoFactorController {
     // A malformed code, or one posted for another provider than the one sent, is refused
     // without being checked or counted: it cannot be right, and nothing changes.
     if (!code || field(req.body, 'provider') !== pending.provider) {
-      const errors: FieldErrors = rawCode ? { form: pageMessages.invalidCode } : { code: twoFactorMessages.codeRequired };
+      const errors: FieldErrors = !rawCode
+        ? { code: twoFactorMessages.codeRequired }
+        : { form: pageMessages.invalidCode, ...(!code && { code: twoFactorMessages.codeFormat }) };
       return this.renderVerifyCode(res, user, pending, errors);
     }
     const outcome = await this.deps.signIn.verifyCode(pending, pending.provider, code, {
@@ -100,11 +103,20 @@ export class TwoFactorController {
     });
     if (outcome.status === 'LockedOut') return renderLockedOut(req, res, outcome, this.deps.clock());
     if (outcome.status === 'Expired') return this.expired(req, res);
-    if (outcome.status === 'Failed') return this.renderVerifyCode(res, user, pending, { form: pageMessages.invalidCode });
+    if (outcome.status === 'Failed') {
+      const errors = { form: pageMessages.invalidCode, code: twoFactorMessages.triesLeft(outcome.attemptsLeft) };
+      return this.renderVerifyCode(res, user, pending, errors);
+    }
     if (outcome.rememberedBrowserToken) {
       setRememberBrowserCookie(res, outcome.rememberedBrowserToken, this.production, this.deps.config.twoFactor.rememberBrowserMs);
     }
     await completeSignIn(req, res, outcome, { now: this.deps.clock().getTime(), persistentMs: this.options.rememberMeMs });
+  };
+
+  /** Cancel sign-in: the pending state goes, so neither code page opens again without the password. */
+  cancelSignIn = (req: Request, res: Response) => {
+    if (req.session) delete req.session.twoFactor;
+    res.redirect(303, '/account/login');
   };
 
   private expired(req: Request, res: Response) {
@@ -132,20 +144,29 @@ export class TwoFactorController {
       returnUrl: pending.returnUrl,
       rememberMe: pending.rememberMe,
       errors: providers.length ? errors : { form: twoFactorMessages.noProviders },
+      text: twoFactorMessages,
     });
   }
 
   private async renderVerifyCode(res: Response, user: User, pending: PendingSignIn, errors: FieldErrors) {
     const provider = pending.provider!;
     const demoCode = this.deps.config.demoMode ? await this.deps.signIn.demoCode(user, provider) : undefined;
+    const hint = this.deps.signIn.factorsOf(user).find((factor) => factor.name === provider)?.hint;
+    const rememberBrowserDays = Math.round(this.deps.config.twoFactor.rememberBrowserMs / DAY);
     res.render('account/verify-code', {
       title: pageTitles.verifyCode,
       provider,
       demoCode,
-      demoText: twoFactorMessages.demoCode(provider),
       returnUrl: pending.returnUrl,
       rememberMe: pending.rememberMe,
       errors,
+      text: {
+        ...twoFactorMessages,
+        sentBy: twoFactorMessages.codeSentBy(provider),
+        sentTo: twoFactorMessages.codeSentTo(hint),
+        rememberBrowserHint: twoFactorMessages.rememberBrowserHint(rememberBrowserDays),
+      },
+      codeInput: { maxLength: CODE_INPUT_MAX_LENGTH, pattern: CODE_INPUT_PATTERN },
     });
   }
 }

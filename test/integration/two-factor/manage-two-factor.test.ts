@@ -82,7 +82,9 @@ describe('enabling and disabling two-factor authentication', () => {
     const res = await postForm(agent, '/manage/disable-two-factor', {}, '/manage');
     // Issue 10 item 7: turning it off says so (the seed showed the "set" message for both).
     expect(res.headers.location).toBe('/manage?message=DisableTwoFactorSuccess');
-    expect((await agent.get(res.headers.location)).text).toContain('Two-factor authentication is off: signing in now asks for your password only.');
+    expect((await agent.get(res.headers.location)).text).toContain(
+      'Two-factor authentication is off: signing in now asks for your password only.',
+    );
     const after = await userByEmail(world, 'ada@example.com');
     expect(after.twoFactorEnabled).toBe(false);
     expect(after.securityStamp).not.toBe(before.securityStamp);

@@ -120,7 +120,7 @@ describe('Twilio (real SDK against a fake Twilio) and SendGrid', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(200);
     expect(res.text).toContain('We could not send the code. Please try again.');
-    expect(res.text).toContain('<option value="Phone Code"');
+    expect(res.text).toContain('name="selectedProvider" value="Phone Code"');
   });
 });
 

@@ -40,7 +40,7 @@ describe('code sending limits (defaults)', () => {
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('20');
     expect(res.text).toContain('A code was sent 10 seconds ago; you can ask again in 20 seconds.');
-    expect(res.text).toContain('<option value="Email Code" selected'); // the form is still there, with the choice kept
+    expect(res.text).toContain('name="selectedProvider" value="Email Code"'); // the form is still there, with the choice kept
     expect(await outboxCount('ada@example.com')).toBe(sent);
     expect(await auditCount(world, 'SecurityCodeRateLimited')).toBe(1);
 
