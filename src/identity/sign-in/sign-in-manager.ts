@@ -65,6 +65,12 @@ export type SignInOutcome =
 
 export type ExternalSignInOutcome = Exclude<SignInOutcome, { status: 'Throttled' | 'Failed' }> | { status: 'NoAccount' };
 
+/** A pending sign-in resumed in this request, with its user (from `resumePending` only). */
+export interface PendingStep {
+  readonly pending: PendingSignIn;
+  readonly user: User;
+}
+
 export type SendTwoFactorCodeResult = SendCodeResult | { status: 'InvalidProvider' } | LockedOut | { status: 'Expired' };
 
 export type VerifyCodeOutcome =
@@ -151,13 +157,17 @@ export class SignInManager {
     return isPendingFresh(pending, this.deps.clock().getTime(), this.deps.pendingTtlMs);
   }
 
-  /** The user behind a pending sign-in, if it is still valid: fresh, same stamp, 2FA still on. */
-  async pendingUser(pending: PendingSignIn): Promise<User | undefined> {
+  /**
+   * Resumes a pending sign-in, once per request: the user behind it, if it is still valid
+   * (fresh, same stamp, 2FA still on). The code steps below take the step this returns, so the
+   * user is loaded once and checked right before it is used.
+   */
+  async resumePending(pending: PendingSignIn): Promise<PendingStep | undefined> {
     if (!this.isPendingFresh(pending)) return undefined;
     const user = await this.deps.store.findById(this.deps.knex, pending.userId);
     // A password change or 2FA change since the first factor voids the pending sign-in.
     if (!user || !user.twoFactorEnabled || !safeEqual(user.securityStamp, pending.securityStamp)) return undefined;
-    return user;
+    return { pending, user };
   }
 
   /** The factors this user can use now, for the Send Code page: name and masked destination. */
@@ -172,9 +182,8 @@ export class SignInManager {
   }
 
   /** SendCode: a code to one of the user's own factors; anything else sends nothing. */
-  async sendCode(pending: PendingSignIn, factorName: string, context?: AuditContext): Promise<SendTwoFactorCodeResult> {
-    const user = await this.pendingUser(pending);
-    if (!user) return { status: 'Expired' };
+  async sendCode(step: PendingStep, factorName: string, context?: AuditContext): Promise<SendTwoFactorCodeResult> {
+    const { user } = step;
     if (isLockedOut(user, this.deps.clock())) return { status: 'LockedOut', until: user.lockoutEnd! };
     const factor = this.factor(user, factorName);
     if (!factor) return { status: 'InvalidProvider' };
@@ -192,16 +201,16 @@ export class SignInManager {
    * and "remember this browser" is granted only here, after both factors.
    */
   async verifyCode(
-    pending: PendingSignIn,
+    step: PendingStep,
     factorName: string,
     code: string,
     options: { rememberMe: boolean; rememberBrowser: boolean; previousBrowserToken?: string; context?: AuditContext },
   ): Promise<VerifyCodeOutcome> {
     const { knex, audit, lockout, rememberedBrowsers } = this.deps;
     const { context } = options;
-    const user = await this.pendingUser(pending);
-    const factor = user && this.factor(user, factorName);
-    if (!user || !factor) return { status: 'Expired' };
+    const { pending, user } = step;
+    const factor = this.factor(user, factorName);
+    if (!factor) return { status: 'Expired' };
     const attempt = await lockout.countAttempt(user, factorName, context);
     if (attempt.status === 'Gone') return { status: 'Expired' };
     if (attempt.status === 'LockedOut') return attempt;

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../clock.js';
 import { DAY } from '../../config-values.js';
 import type { PendingSignIn } from '../../identity/sign-in/pending-sign-in.js';
-import type { SignInManager } from '../../identity/sign-in/sign-in-manager.js';
+import type { PendingStep, SignInManager } from '../../identity/sign-in/sign-in-manager.js';
 import type { User } from '../../db/stores/user-store.js';
 import { pageMessages, pageTitles, twoFactorMessages } from '../../messages.js';
 import { auditContext } from '../audit-context.js';
@@ -47,7 +47,7 @@ export class TwoFactorController {
     if (!step) return this.expired(req, res);
     const { pending, user } = step;
     const provider = field(req.body, 'selectedProvider');
-    const result = await this.deps.signIn.sendCode(pending, provider, auditContext(req));
+    const result = await this.deps.signIn.sendCode(step, provider, auditContext(req));
     switch (result.status) {
       case 'Sent': {
         pending.provider = provider;
@@ -95,7 +95,7 @@ export class TwoFactorController {
         : { form: pageMessages.invalidCode, ...(!code && { code: twoFactorMessages.codeFormat }) };
       return this.renderVerifyCode(res, user, pending, errors);
     }
-    const outcome = await this.deps.signIn.verifyCode(pending, pending.provider, code, {
+    const outcome = await this.deps.signIn.verifyCode(step, pending.provider, code, {
       rememberMe: checkbox(req.body, 'rememberMe'),
       rememberBrowser: checkbox(req.body, 'rememberBrowser'),
       previousBrowserToken: readRememberBrowserCookie(req, this.production),
@@ -125,10 +125,9 @@ export class TwoFactorController {
   }
 
   /** The pending state and its user, or undefined when the page must say the sign-in expired. */
-  private async pendingWithUser(req: Request): Promise<{ pending: PendingSignIn; user: User } | undefined> {
+  private async pendingWithUser(req: Request): Promise<PendingStep | undefined> {
     const pending = readPendingSignIn(req, this.deps.signIn);
-    const user = pending && (await this.deps.signIn.pendingUser(pending));
-    return pending && user ? { pending, user } : undefined;
+    return pending && this.deps.signIn.resumePending(pending);
   }
 
   private renderSendCode(res: Response, user: User, pending: PendingSignIn, errors: FieldErrors, status = 200) {
