@@ -11,7 +11,7 @@
  * - 45: test/integration/two-factor/attacks.test.ts "refuses the old code after a resend; the new one works"
  * - 46: test/integration/two-factor/attacks.test.ts "refuses a phone-verification code as a sign-in code", "refuses a sign-in code as a phone-verification code"
  * - 47: test/integration/passwords/reset-password.test.ts "is bound to its purpose: an email-confirmation code fails (E47)"
- * - 48: test/integration/passwords/reset-password.test.ts "is bound to its user: A's token with B's email fails (E48)"
+ * - 48: test/integration/passwords/reset-password.test.ts "is bound to its user: A's token with B's user id fails (E48)"
  * - 49: test/integration/passwords/reset-password.test.ts "works once only (E49)"
  * - 50: test/integration/passwords/reset-password.test.ts "expires after RESET_TOKEN_MINUTES, one hour by default (E50)"
  * - 51: test/integration/passwords/reset-password.test.ts "stops working when the stamp changes, and when a newer link is sent (E51)"
