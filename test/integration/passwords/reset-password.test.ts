@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createTestClock,
   demoLinkFrom,
@@ -216,6 +216,35 @@ describe('reset password', () => {
       await expectNothingChanged(email, await userRow(email), await reset(path, { userId }));
     }
     expect((await reset(path)).text).toContain('Your password has been reset.');
+  });
+
+  it('hashes the new password before looking up the id, for the right user, another, an unknown or a malformed id alike', async () => {
+    const email = await registerConfirmed(world, 'same.work@example.com');
+    const other = await registerConfirmed(world, 'same.work.other@example.com');
+    await requestLink(email);
+    const ids = [(await userRow(email)).id, (await userRow(other)).id, '00000000-0000-4000-8000-000000000000', 'x'];
+    const { hasher, store } = world.services;
+    const calls: string[] = [];
+    const original = { hash: hasher.hash.bind(hasher), findById: store.findById.bind(store) };
+    const hash = vi.spyOn(hasher, 'hash').mockImplementation(async (password) => {
+      calls.push('hash');
+      return original.hash(password);
+    });
+    const findById = vi.spyOn(store, 'findById').mockImplementation(async (db, id) => {
+      calls.push('findById');
+      return original.findById(db, id);
+    });
+    try {
+      for (const userId of ids) {
+        calls.length = 0;
+        const result = await world.services.passwordReset.resetPassword(userId, 'A'.repeat(43), NEW_PASSWORD);
+        expect(result.succeeded, userId).toBe(false);
+        expect(calls, userId).toEqual(['hash', 'findById']);
+      }
+    } finally {
+      hash.mockRestore();
+      findById.mockRestore();
+    }
   });
 
   it('shows the error page for a reset link without a code', async () => {
