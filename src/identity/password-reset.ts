@@ -80,15 +80,17 @@ export class PasswordResetManager {
    * nothing. Success rotates the stamp (every session, pending two-factor step, remembered
    * browser and other token of the account ends) and clears a lockout; it never signs in and
    * never turns two-factor off. The link came through the address, so it also confirms it.
+   * The user is the one the link names: the token is bound to that user, so another id with
+   * this code, or a malformed one, fails like a bad code.
    */
-  async resetPassword(email: string, code: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
+  async resetPassword(userId: string, code: string, newPassword: string, context?: AuditContext): Promise<IdentityResult<User>> {
     const { knex, store, tokens, hasher, users, outbox, audit } = this.deps;
     const errors = users.passwordErrors(newPassword);
     if (errors.length) return { succeeded: false, errors };
-    // Hash before looking anything up, for known and unknown addresses alike: same work, same time.
+    // Hash before looking anything up, for known, unknown and malformed ids alike: same work, same time.
     const hash = await hasher.hash(newPassword);
     const user = await knex.transaction(async (trx) => {
-      const found = await store.findByEmail(trx, email);
+      const found = await store.findById(trx, userId);
       if (!found) return undefined;
       const valid = await tokens.consume(trx, {
         userId: found.id,

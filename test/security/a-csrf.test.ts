@@ -46,7 +46,10 @@ const ROUTES: Array<[string, Record<string, string>]> = [
   ['/account/verify-code', { provider: 'Phone Code', code: '123456' }],
   ['/account/cancel-sign-in', {}],
   ['/account/forgot-password', { email: 'victim@example.com' }],
-  ['/account/reset-password', { email: 'victim@example.com', password: NEW, confirmPassword: NEW, code: 'x'.repeat(43) }],
+  [
+    '/account/reset-password',
+    { userId: '00000000-0000-4000-8000-000000000000', password: NEW, confirmPassword: NEW, code: 'x'.repeat(43) },
+  ],
   ['/account/external-login', { provider: 'Google', returnUrl: '/' }],
   ['/account/external-login-confirmation', { email: 'victim@example.com' }],
   ['/manage/add-phone-number', { phoneNumber: '+41 79 765 43 21' }],

@@ -126,7 +126,7 @@ describe('case 12: a password reset by email', () => {
       resetter,
       '/account/reset-password',
       {
-        email: 'forgetful@example.com',
+        userId: new URL(link, 'http://x').searchParams.get('userId')!,
         password: fresh,
         confirmPassword: fresh,
         code: new URL(link, 'http://x').searchParams.get('code')!,

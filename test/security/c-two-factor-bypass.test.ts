@@ -165,7 +165,7 @@ describe('case 23: an old or voided pending sign-in', () => {
       resetter,
       '/account/reset-password',
       {
-        email: 'bob@example.com',
+        userId: new URL(link, 'http://x').searchParams.get('userId')!,
         password: PASSWORD,
         confirmPassword: PASSWORD,
         code: new URL(link, 'http://x').searchParams.get('code')!,

@@ -23,7 +23,12 @@ const FORMS: Record<string, Record<string, string>> = {
   '/account/verify-code': { provider: 'Email Code', code: '123456', returnUrl: '/', rememberMe: 'false', rememberBrowser: 'true' },
   '/account/cancel-sign-in': {},
   '/account/forgot-password': { email: USER },
-  '/account/reset-password': { code: 'c29tZS1jb2Rl', email: USER, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
+  '/account/reset-password': {
+    code: 'c29tZS1jb2Rl',
+    userId: '00000000-0000-4000-8000-000000000000',
+    password: NEW_PASSWORD,
+    confirmPassword: NEW_PASSWORD,
+  },
   '/account/external-login': { provider: 'Google', returnUrl: '/' },
   '/account/external-login-confirmation': { email: 'fresh@example.com' },
   '/account/confirm-email': { userId: '00000000-0000-4000-8000-000000000000', code: 'c29tZS1jb2Rl' },

@@ -75,7 +75,7 @@ describe('case 55: a huge password (hashing as a denial of service)', () => {
         out[`reset ${name}`] = await post(
           world.agent(),
           '/account/reset-password',
-          { email: 'huge@example.com', code: codeOf(path), password: long, confirmPassword: long },
+          { userId: new URL(path, 'http://x').searchParams.get('userId')!, code: codeOf(path), password: long, confirmPassword: long },
           path,
         );
         out[`change old ${name}`] = await postForm(agent, '/manage/change-password', {
@@ -192,7 +192,7 @@ describe('case 58: leading and trailing spaces', () => {
     const done = await post(
       world.agent(),
       '/account/reset-password',
-      { email: 'spaces@example.com', code: codeOf(path), password: spaced, confirmPassword: spaced },
+      { userId: new URL(path, 'http://x').searchParams.get('userId')!, code: codeOf(path), password: spaced, confirmPassword: spaced },
       path,
     );
     expect(done.text).toContain('Your password has been reset.');
@@ -218,7 +218,7 @@ describe('case 59: common passwords', () => {
         await post(
           world.agent(),
           '/account/reset-password',
-          { email: 'common@example.com', code: codeOf(path), password: pw, confirmPassword: pw },
+          { userId: new URL(path, 'http://x').searchParams.get('userId')!, code: codeOf(path), password: pw, confirmPassword: pw },
           path,
         ),
         await postForm(signedIn, '/manage/change-password', { oldPassword: PASSWORD, newPassword: pw, confirmPassword: pw }),

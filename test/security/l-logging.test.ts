@@ -92,7 +92,12 @@ describe('case 93: a notice to the address on file after every security change',
         await post(
           world.agent(),
           '/account/reset-password',
-          { email, code: new URL(link, 'http://x').searchParams.get('code')!, password: PASSWORD, confirmPassword: PASSWORD },
+          {
+            userId: new URL(link, 'http://x').searchParams.get('userId')!,
+            code: new URL(link, 'http://x').searchParams.get('code')!,
+            password: PASSWORD,
+            confirmPassword: PASSWORD,
+          },
           link,
         );
       },
@@ -163,7 +168,7 @@ describe('case 94: what the logs hold after the whole set of flows', () => {
       world.agent(),
       '/account/reset-password',
       {
-        email: 'logged@example.com',
+        userId: new URL(reset, 'http://x').searchParams.get('userId')!,
         code: new URL(reset, 'http://x').searchParams.get('code')!,
         password: passwords[2],
         confirmPassword: passwords[2],

@@ -17,10 +17,14 @@ export interface PasswordControllerOptions {
 
 export type PasswordControllerDeps = Pick<Services, 'config' | 'keys' | 'passwordReset' | 'rateLimiter' | 'users'>;
 
+/** Both come from the reset link, as hidden fields: the link already says whose account it is. */
 interface ResetForm {
-  email: string;
+  userId: string;
   code: string;
 }
+
+/** User ids are uuids: a link with anything else cannot be one Gatehouse sent. */
+const looksLikeUserId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
 export class PasswordController {
@@ -51,26 +55,30 @@ export class PasswordController {
     });
   };
 
+  /**
+   * The page shows nothing about the account: naming it (even masked) would tell anyone who
+   * has a user id whose it is, and checking the code first would offer an unthrottled way to
+   * test codes.
+   */
   resetPasswordForm = (req: Request, res: Response) => {
     // The reset code is in this page's address: no Referer may carry it anywhere.
     res.set('Referrer-Policy', 'no-referrer');
-    const code = queryParam(req.query, 'code');
-    if (!looksLikeUrlToken(code))
+    const form = { userId: queryParam(req.query, 'userId'), code: queryParam(req.query, 'code') };
+    if (!looksLikeUserId(form.userId) || !looksLikeUrlToken(form.code))
       return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
-    renderReset(res, { email: '', code }, {});
+    renderReset(res, form, {});
   };
 
   resetPassword = async (req: Request, res: Response) => {
-    const form = { email: field(req.body, 'email').slice(0, 254), code: field(req.body, 'code').slice(0, 512) };
-    const email = normaliseEmail(form.email);
-    const errors = resetFormErrors(req.body, form, email, this.deps.users);
+    const form = { userId: field(req.body, 'userId').slice(0, 64), code: field(req.body, 'code').slice(0, 512) };
+    const errors = resetFormErrors(req.body, form, this.deps.users);
     if (Object.keys(errors).length) return renderReset(res, form, errors);
 
     const perIp = await this.deps.rateLimiter.hit(`reset:ip:${req.ip}`, RATE_LIMITS.resetPasswordPerIp);
     if (!perIp.allowed) return renderReset(res, form, { form: pageMessages.tooManyResetRequests }, 429);
-    const result = await this.deps.passwordReset.resetPassword(email!, form.code, field(req.body, 'password'), auditContext(req));
+    const result = await this.deps.passwordReset.resetPassword(form.userId, form.code, field(req.body, 'password'), auditContext(req));
     if (!result.succeeded) return renderReset(res, form, { form: describeErrors(result.errors) });
-    await this.options.clearSignInThrottle(email!);
+    await this.options.clearSignInThrottle(result.value.email);
     res.render('account/reset-password-confirmation', { title: pageTitles.resetPasswordConfirmation });
   };
 
@@ -90,12 +98,10 @@ function renderReset(res: Response, form: ResetForm, errors: FieldErrors, status
   res.status(status).render('account/reset-password', { title: pageTitles.resetPassword, ...form, errors });
 }
 
-/** The reset form's own checks: a valid address, a new password within the policy, a code. */
-function resetFormErrors(body: unknown, form: ResetForm, email: string | undefined, users: PasswordControllerDeps['users']): FieldErrors {
+/** The reset form's own checks: a new password within the policy, a user id and a code from a link. */
+function resetFormErrors(body: unknown, form: ResetForm, users: PasswordControllerDeps['users']): FieldErrors {
   const errors: FieldErrors = {};
-  const badEmail = emailFieldError(form.email, email);
-  if (badEmail) errors.email = badEmail;
   checkNewPassword(body, errors, users);
-  if (!form.code) errors.form = pageMessages.invalidToken;
+  if (!looksLikeUserId(form.userId) || !form.code) errors.form = pageMessages.invalidToken;
   return errors;
 }

@@ -106,7 +106,12 @@ describe('sign-in throttling', () => {
     const fresh = 'a fresh passphrase for me';
     const done = await resetter.post(
       '/account/reset-password',
-      { email, password: fresh, confirmPassword: fresh, code: new URL(link, 'http://x').searchParams.get('code')! },
+      {
+        userId: new URL(link, 'http://x').searchParams.get('userId')!,
+        password: fresh,
+        confirmPassword: fresh,
+        code: new URL(link, 'http://x').searchParams.get('code')!,
+      },
       link,
     );
     expect(done.text).toContain('Your password has been reset.');

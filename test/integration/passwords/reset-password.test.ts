@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createTestClock,
   demoLinkFrom,
@@ -27,8 +27,9 @@ async function requestLink(email: string): Promise<string> {
 }
 
 const codeOf = (path: string) => new URL(path, 'http://x').searchParams.get('code')!;
+const userIdOf = (path: string) => new URL(path, 'http://x').searchParams.get('userId')!;
 
-async function reset(path: string, fields: Partial<Record<'email' | 'password' | 'confirmPassword' | 'code', string>>) {
+async function reset(path: string, fields: Partial<Record<'userId' | 'password' | 'confirmPassword' | 'code', string>> = {}) {
   const agent = world.agent();
   const form = await agent.get(path);
   const _csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
@@ -38,6 +39,7 @@ async function reset(path: string, fields: Partial<Record<'email' | 'password' |
     .send({
       password: NEW_PASSWORD,
       confirmPassword: NEW_PASSWORD,
+      userId: userIdOf(path),
       code: codeOf(path),
       ...fields,
       _csrf,
@@ -72,7 +74,7 @@ describe('reset password', () => {
     expect(form.text).toContain('name="code" value="');
     expect(form.text).toContain('<label for="field-confirmPassword"');
 
-    const res = await reset(path, { email: 'RESET.ME@example.com' });
+    const res = await reset(path);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Your password has been reset.');
     expect((await res.agent.get('/manage')).status).toBe(302);
@@ -90,12 +92,12 @@ describe('reset password', () => {
   it('works once only (E49)', async () => {
     const email = await registerConfirmed(world, 'once@example.com');
     const path = await requestLink(email);
-    expect((await reset(path, { email })).text).toContain('Your password has been reset.');
+    expect((await reset(path)).text).toContain('Your password has been reset.');
     const before = await userRow(email);
     await expectNothingChanged(
       email,
       before,
-      await reset(path, { email, password: 'yet another passphrase 7', confirmPassword: 'yet another passphrase 7' }),
+      await reset(path, { password: 'yet another passphrase 7', confirmPassword: 'yet another passphrase 7' }),
     );
   });
 
@@ -103,15 +105,17 @@ describe('reset password', () => {
     const email = await registerConfirmed(world, 'late@example.com');
     const path = await requestLink(email);
     clock.advance(60 * 60_000 + 1_000);
-    await expectNothingChanged(email, await userRow(email), await reset(path, { email }));
+    await expectNothingChanged(email, await userRow(email), await reset(path));
   });
 
-  it("is bound to its user: A's token with B's email fails (E48)", async () => {
+  it("is bound to its user: A's token with B's user id fails (E48)", async () => {
     const a = await registerConfirmed(world, 'alice.reset@example.com');
     const b = await registerConfirmed(world, 'bob.reset@example.com');
     const path = await requestLink(a);
-    await expectNothingChanged(b, await userRow(b), await reset(path, { email: b }));
-    await expectNothingChanged(a, await userRow(a), await reset(path, { email: 'nobody.here@example.com' }));
+    const bobId = (await userRow(b)).id as string;
+    await expectNothingChanged(b, await userRow(b), await reset(path, { userId: bobId }));
+    await expectNothingChanged(a, await userRow(a), await reset(path, { userId: '00000000-0000-4000-8000-000000000000' }));
+    expect((await reset(path)).text).toContain('Your password has been reset.');
   });
 
   it('is bound to its purpose: an email-confirmation code fails (E47)', async () => {
@@ -125,7 +129,7 @@ describe('reset password', () => {
     await expectNothingChanged(
       'purpose@example.com',
       await userRow('purpose@example.com'),
-      await reset(confirmPath.replace('/account/confirm-email', '/account/reset-password'), { email: 'purpose@example.com' }),
+      await reset(confirmPath.replace('/account/confirm-email', '/account/reset-password')),
     );
   });
 
@@ -133,10 +137,10 @@ describe('reset password', () => {
     const email = await registerConfirmed(world, 'stamp@example.com');
     const first = await requestLink(email);
     const second = await requestLink(email);
-    await expectNothingChanged(email, await userRow(email), await reset(first, { email }));
+    await expectNothingChanged(email, await userRow(email), await reset(first));
     const user = await userRow(email);
     await world.services.users.updateSecurityStamp(user.id);
-    await expectNothingChanged(email, await userRow(email), await reset(second, { email }));
+    await expectNothingChanged(email, await userRow(email), await reset(second));
   });
 
   it('answers a malformed, truncated or re-cased token with "Invalid token." (E53)', async () => {
@@ -144,16 +148,16 @@ describe('reset password', () => {
     const path = await requestLink(email);
     const code = codeOf(path);
     for (const bad of [code.slice(0, 10), code.toUpperCase(), 'x'.repeat(400), '%00%ff', '   ']) {
-      await expectNothingChanged(email, await userRow(email), await reset(path, { email, code: bad }));
+      await expectNothingChanged(email, await userRow(email), await reset(path, { code: bad }));
     }
-    expect((await reset(path, { email })).text).toContain('Your password has been reset.');
+    expect((await reset(path)).text).toContain('Your password has been reset.');
   });
 
   it('keeps two-factor on and still asks for it (C24)', async () => {
     const email = await registerConfirmed(world, 'tfa.reset@example.com');
     await world.knex('users').where({ email }).update({ two_factor_enabled: true });
     const path = await requestLink(email);
-    expect((await reset(path, { email })).text).toContain('Your password has been reset.');
+    expect((await reset(path)).text).toContain('Your password has been reset.');
     expect((await userRow(email)).two_factor_enabled).toBe(true);
     const browser = world.agent();
     const login = await postForm(browser, '/account/login', { email, password: NEW_PASSWORD });
@@ -165,14 +169,82 @@ describe('reset password', () => {
   it('re-renders the form with errors beside the fields, and keeps the token usable', async () => {
     const email = await registerConfirmed(world, 'typo@example.com');
     const path = await requestLink(email);
-    const res = await reset(path, { email, password: 'short', confirmPassword: 'different' });
+    const res = await reset(path, { password: 'short', confirmPassword: 'different' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('id="field-password-error"');
     expect(res.text).toContain('Passwords must be at least 8 characters.');
     expect(res.text).toContain('id="field-confirmPassword-error"');
     expect(res.text).toContain(`name="code" value="${codeOf(path)}"`);
-    expect((await reset(path, { email, password: 'password', confirmPassword: 'password' })).text).toContain('too common');
-    expect((await reset(path, { email })).text).toContain('Your password has been reset.');
+    expect((await reset(path, { password: 'password', confirmPassword: 'password' })).text).toContain('too common');
+    expect((await reset(path)).text).toContain('Your password has been reset.');
+  });
+
+  it('asks only for the new password: the link gives the user and the code as hidden fields (issue 10.5)', async () => {
+    const email = await registerConfirmed(world, 'no.email.field@example.com');
+    const path = await requestLink(email);
+    const form = await world.agent().get(path);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain(`<input type="hidden" name="userId" value="${userIdOf(path)}">`);
+    expect(form.text).toContain(`<input type="hidden" name="code" value="${codeOf(path)}">`);
+    expect(form.text).not.toMatch(/name="email"/);
+    expect(form.text).not.toContain('<label for="field-email"');
+    // Nothing about the account is shown: the page would otherwise tell anyone with a user id whose it is.
+    expect(form.text).not.toContain(email);
+    expect(form.text).toContain('<label for="field-password"');
+    expect(form.text).toContain('<label for="field-confirmPassword"');
+  });
+
+  it('resets with the user id and code from the link and no email at all', async () => {
+    const email = await registerConfirmed(world, 'no.email.posted@example.com');
+    const path = await requestLink(email);
+    const res = await reset(path);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Your password has been reset.');
+    await signedInAgent(world, email, NEW_PASSWORD);
+  });
+
+  it('refuses a link or a post with a malformed user id as "Invalid token.", without a 500', async () => {
+    const email = await registerConfirmed(world, 'malformed.id@example.com');
+    const path = await requestLink(email);
+    const code = codeOf(path);
+    for (const query of [`code=${code}`, `userId=&code=${code}`, `userId=x&code=${code}`, `userId=${userIdOf(path)}x&code=${code}`]) {
+      const res = await world.agent().get(`/account/reset-password?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.text, query).toContain('Invalid token.');
+    }
+    for (const userId of ['', 'x', "1' OR '1'='1", 'u'.repeat(5_000), `${userIdOf(path)}0`, userIdOf(path).replace(/-/g, '')]) {
+      await expectNothingChanged(email, await userRow(email), await reset(path, { userId }));
+    }
+    expect((await reset(path)).text).toContain('Your password has been reset.');
+  });
+
+  it('hashes the new password before looking up the id, for the right user, another, an unknown or a malformed id alike', async () => {
+    const email = await registerConfirmed(world, 'same.work@example.com');
+    const other = await registerConfirmed(world, 'same.work.other@example.com');
+    await requestLink(email);
+    const ids = [(await userRow(email)).id, (await userRow(other)).id, '00000000-0000-4000-8000-000000000000', 'x'];
+    const { hasher, store } = world.services;
+    const calls: string[] = [];
+    const original = { hash: hasher.hash.bind(hasher), findById: store.findById.bind(store) };
+    const hash = vi.spyOn(hasher, 'hash').mockImplementation(async (password) => {
+      calls.push('hash');
+      return original.hash(password);
+    });
+    const findById = vi.spyOn(store, 'findById').mockImplementation(async (db, id) => {
+      calls.push('findById');
+      return original.findById(db, id);
+    });
+    try {
+      for (const userId of ids) {
+        calls.length = 0;
+        const result = await world.services.passwordReset.resetPassword(userId, 'A'.repeat(43), NEW_PASSWORD);
+        expect(result.succeeded, userId).toBe(false);
+        expect(calls, userId).toEqual(['hash', 'findById']);
+      }
+    } finally {
+      hash.mockRestore();
+      findById.mockRestore();
+    }
   });
 
   it('shows the error page for a reset link without a code', async () => {
