@@ -32,7 +32,7 @@ describe.runIf(hasChromium())('journey: forgot and reset the password', () => {
     await checkPhoneAndDesktop(page, 'forgot-password-confirmation');
     await link.click();
 
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Reset password.');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Reset password');
     await checkPhoneAndDesktop(page, 'reset-password', { docs: true });
     await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('Confirm password').fill(NEW_PASSWORD);
@@ -41,7 +41,7 @@ describe.runIf(hasChromium())('journey: forgot and reset the password', () => {
     await checkPage(page, 'reset-password-confirmation');
 
     // The old password no longer works; the new one does.
-    await page.getByRole('link', { name: 'click here to log in' }).click();
+    await page.locator('main').getByRole('link', { name: 'Log in', exact: true }).click();
     await signInWithPassword(page, email, PASSWORD);
     await expect.poll(() => page.textContent('[data-form-error]')).toBe('Invalid login attempt.');
     await signInWithPassword(page, email, NEW_PASSWORD);

@@ -58,7 +58,8 @@ export function toUser(row: Record<string, unknown>): User {
   };
 }
 
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+/** User ids are uuids: anything else names no user (and must not reach a uuid column). */
+export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /**
  * All SQL about users. Every method takes the queryable to run on, so callers can pass a

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { isUuid } from '../../db/stores/user-store.js';
 import type { Services } from '../../composition.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { describeErrors } from '../../identity/identity-result.js';
@@ -24,7 +25,7 @@ interface ResetForm {
 }
 
 /** User ids are uuids: a link with anything else cannot be one Gatehouse sent. */
-const looksLikeUserId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+const looksLikeUserId = isUuid;
 
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
 export class PasswordController {
