@@ -26,4 +26,5 @@ ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 EXPOSE 3000
 USER node
 # node itself, not npm: it receives docker stop's SIGTERM and shuts down cleanly.
-CMD ["node", "dist/src/main.js"]
+# The same Node.js flags as `npm start` (docs/build-and-run.md: why the young generation is capped).
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { ProbeReport } from './probe.js';
@@ -72,10 +73,18 @@ export interface StartOptions {
   database: string;
   env: Record<string, string>;
   port: number;
+  /** Node.js flags the app is started with (Gatehouse: those of `npm start`). */
+  nodeArgs?: string[];
+}
+
+/** The Node.js flags in package.json's `start` script, so the bench runs Gatehouse as `npm start` does. */
+export function npmStartNodeArgs(): string[] {
+  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
 export async function startApp(options: StartOptions): Promise<AppUnderTest> {
-  const child = spawn(process.execPath, ['--import', './dist/bench/probe.js', options.entry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', './dist/bench/probe.js', options.entry], {
     env: { ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

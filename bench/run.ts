@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApps, freePort, startApp, type AppName, type AppUnderTest } from './apps.js';
+import { buildApps, freePort, npmStartNodeArgs, startApp, type AppName, type AppUnderTest } from './apps.js';
 import { argon2Bound, measureArgon2Throughput, timeArgon2Verifications } from './argon2-bound.js';
 import { seedBetterAuth } from './better-auth.js';
 import { dropDatabase, recreateDatabase, seedUsers } from './database.js';
@@ -61,6 +61,7 @@ async function startAll(apps: AppUnderTest[]): Promise<void> {
     await startApp({
       name: 'gatehouse',
       entry: 'dist/src/main.js',
+      nodeArgs: npmStartNodeArgs(),
       database: databases.gatehouse,
       port: gatehousePort,
       env: {

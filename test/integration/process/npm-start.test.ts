@@ -49,7 +49,7 @@ describe('npm start', () => {
     // npm execs the server in place of its shell, so a signal npm forwards reaches the server.
     expect(below.map((p) => p.pid)).toEqual([serverPid]);
     const argv = below[0]!.argv;
-    expect(argv).toEqual(['node', 'dist/src/main.js']);
+    expect(argv).toEqual(['node', '--max-semi-space-size=8', 'dist/src/main.js']);
     expect(argv.join(' ')).not.toMatch(/tsx/);
   }, 120_000);
 
