@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat } from './log-format.js';
 
 interface LogEntry {
@@ -48,6 +49,8 @@ export interface LoggerOptions {
  */
 export function createLogger({ level, format, fd = 1, sync = false }: LoggerOptions): Logger {
   if (format === 'json') return pino({ level }, pino.destination({ dest: fd, sync }));
+  // Loaded only for a terminal: a server writing JSON (production, tests) never pays for it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const prettyStream = pretty({
     destination: fd,
     sync: true,

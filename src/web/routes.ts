@@ -55,7 +55,7 @@ function createControllers(services: Services, options: RouteOptions) {
     ),
     passwords: new PasswordController(
       { config, keys, passwordReset, rateLimiter, users },
-      { clearSignInThrottle: (email) => signIn.clearThrottle(email) },
+      { clearSignInThrottle: (user) => signIn.clearThrottle(user) },
     ),
     manage: new ManageController({ config, externalLogins, rememberedBrowsers }),
     managePassword: new ManagePasswordController({ clock, config, passwordReset, rateLimiter, rememberedBrowsers, users }, options),

@@ -71,7 +71,7 @@ export interface PendingStep {
   readonly user: User;
 }
 
-export type SendTwoFactorCodeResult = SendCodeResult | { status: 'InvalidProvider' } | LockedOut | { status: 'Expired' };
+export type SendTwoFactorCodeResult = SendCodeResult | { status: 'InvalidProvider' } | LockedOut;
 
 export type VerifyCodeOutcome =
   (SignedIn & { rememberedBrowserToken?: string }) | { status: 'Failed'; attemptsLeft: number } | LockedOut | { status: 'Expired' };
@@ -241,8 +241,8 @@ export class SignInManager {
   }
 
   /** After a successful password reset: the owner proved control of the address. */
-  async clearThrottle(email: string): Promise<void> {
-    await this.deps.throttle.clearAccount(email, await this.deps.users.findByEmail(email));
+  async clearThrottle(user: User): Promise<void> {
+    await this.deps.throttle.clearAccount(user.email, user);
   }
 
   async signOut(userId: string, context?: AuditContext): Promise<void> {

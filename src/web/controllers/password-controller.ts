@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { isUuid } from '../../db/stores/user-store.js';
+import { isUuid, type User } from '../../db/stores/user-store.js';
 import type { Services } from '../../composition.js';
 import { normaliseEmail } from '../../identity/email-address.js';
 import { describeErrors } from '../../identity/identity-result.js';
@@ -13,7 +13,7 @@ import { auditContext } from '../audit-context.js';
 
 export interface PasswordControllerOptions {
   /** Ends the sign-in throttle of an account whose owner just proved control of its address. */
-  clearSignInThrottle(email: string): Promise<void>;
+  clearSignInThrottle(user: User): Promise<void>;
 }
 
 export type PasswordControllerDeps = Pick<Services, 'config' | 'keys' | 'passwordReset' | 'rateLimiter' | 'users'>;
@@ -23,9 +23,6 @@ interface ResetForm {
   userId: string;
   code: string;
 }
-
-/** User ids are uuids: a link with anything else cannot be one Gatehouse sent. */
-const looksLikeUserId = isUuid;
 
 /** ForgotPassword and ResetPassword: the pages reachable without signing in. */
 export class PasswordController {
@@ -65,7 +62,7 @@ export class PasswordController {
     // The reset code is in this page's address: no Referer may carry it anywhere.
     res.set('Referrer-Policy', 'no-referrer');
     const form = { userId: queryParam(req.query, 'userId'), code: queryParam(req.query, 'code') };
-    if (!looksLikeUserId(form.userId) || !looksLikeUrlToken(form.code))
+    if (!isUuid(form.userId) || !looksLikeUrlToken(form.code))
       return res.status(400).render('error', { title: pageTitles.error, message: pageMessages.invalidToken, status: 400 });
     renderReset(res, form, {});
   };
@@ -79,7 +76,7 @@ export class PasswordController {
     if (!perIp.allowed) return renderReset(res, form, { form: pageMessages.tooManyResetRequests }, 429);
     const result = await this.deps.passwordReset.resetPassword(form.userId, form.code, field(req.body, 'password'), auditContext(req));
     if (!result.succeeded) return renderReset(res, form, { form: describeErrors(result.errors) });
-    await this.options.clearSignInThrottle(result.value.email);
+    await this.options.clearSignInThrottle(result.value);
     res.render('account/reset-password-confirmation', { title: pageTitles.resetPasswordConfirmation });
   };
 
@@ -103,6 +100,6 @@ function renderReset(res: Response, form: ResetForm, errors: FieldErrors, status
 function resetFormErrors(body: unknown, form: ResetForm, users: PasswordControllerDeps['users']): FieldErrors {
   const errors: FieldErrors = {};
   checkNewPassword(body, errors, users);
-  if (!looksLikeUserId(form.userId) || !form.code) errors.form = pageMessages.invalidToken;
+  if (!isUuid(form.userId) || !form.code) errors.form = pageMessages.invalidToken;
   return errors;
 }

@@ -36,8 +36,9 @@ export class TwoFactorController {
   }
 
   sendCodeForm = async (req: Request, res: Response) => {
-    if (!readPendingSignIn(req, this.deps.signIn)) return res.redirect('/account/login');
-    const step = await this.pendingWithUser(req);
+    const pending = readPendingSignIn(req, this.deps.signIn);
+    if (!pending) return res.redirect('/account/login');
+    const step = await this.deps.signIn.resumePending(pending);
     if (!step) return this.expired(req, res);
     this.renderSendCode(res, step.user, step.pending, {});
   };
@@ -67,8 +68,6 @@ export class TwoFactorController {
         return this.renderSendCode(res, user, pending, { selectedProvider: twoFactorMessages.selectProvider });
       case 'LockedOut':
         return renderLockedOut(req, res, result, this.deps.clock());
-      default:
-        return this.expired(req, res);
     }
   };
 
@@ -76,7 +75,7 @@ export class TwoFactorController {
     const pending = readPendingSignIn(req, this.deps.signIn);
     if (!pending) return res.redirect('/account/login');
     if (!pending.provider) return res.redirect('/account/send-code');
-    const step = await this.pendingWithUser(req);
+    const step = await this.deps.signIn.resumePending(pending);
     if (!step) return this.expired(req, res);
     await this.renderVerifyCode(res, step.user, step.pending, {});
   };
